@@ -1,0 +1,14 @@
+import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+import type { Outbox } from './delivery/outbox';
+import type { MemoryStore } from './memory/store';
+
+/** Everything activities touch in the outside world. Tests build this with real stores and servers. */
+export interface ActivityDeps {
+  store: MemoryStore;
+  outbox: Outbox;
+  /** to signal-with-start the workflows that activities decide should exist */
+  temporal: { client: Client; taskQueue: string };
+  log: Logger;
+  now: () => Date;
+}

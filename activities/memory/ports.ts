@@ -1,0 +1,101 @@
+/**
+ * The ports of the memory layer. Activities depend on these interfaces only, so tests
+ * swap the world (PGlite or a real Postgres server), never the code.
+ */
+import type { Brief, Item, Meeting, ParsedUnit, Person, PersonId, Quarantined } from '../../schemas/entities';
+
+/** The minimal SQL surface both PGlite and node-postgres provide. */
+export interface Sql {
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: T[] }>;
+}
+
+/**
+ * Sql that can also run a parameterless multi-statement script (migrations, DDL).
+ * Separate from `query` because PGlite's `query` speaks the extended protocol, which
+ * accepts exactly one statement.
+ */
+export interface ScriptableSql extends Sql {
+  exec(script: string): Promise<void>;
+}
+
+export interface Db extends ScriptableSql {
+  /**
+   * Runs fn in one transaction: committed if it resolves, rolled back if it throws.
+   * Inside fn use only `tx`: calling the Db itself from inside fn throws (on PGlite it would deadlock).
+   */
+  transaction<T>(fn: (tx: ScriptableSql) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+  /** "pglite" or "postgres", for messages and tests */
+  readonly flavor: 'pglite' | 'postgres';
+}
+
+export interface Embedder {
+  readonly model: string;
+  readonly dimensions: number;
+  embed(texts: string[]): Promise<number[][]>;
+}
+
+/** One vector per chunk. Point ids are deterministic (derived from the chunk id) so upserts are idempotent. */
+export interface VectorPoint {
+  chunkId: string;
+  itemId: string;
+  position: number;
+  vector: number[];
+  /** payload used for filtering: who may see it, where it came from */
+  access: PersonId[];
+  sourceId: string;
+  kind: Item['kind'];
+  occurredAt: Date;
+  /** the item's conversation key, so RetrievalFilter.threadId can be applied inside the index */
+  threadId?: string | null;
+}
+
+export interface RetrievalFilter {
+  /** every one of these people must be allowed to see a hit (retrieval on behalf of all of them) */
+  visibleTo: PersonId[];
+  kinds?: Item['kind'][];
+  itemIds?: string[];
+  threadId?: string;
+  since?: Date;
+  until?: Date;
+}
+
+export interface Hit {
+  itemId: string;
+  position: number;
+  score: number;
+}
+
+export interface VectorIndex {
+  readonly name: string;
+  ensureReady(dimensions: number): Promise<void>;
+  upsert(points: VectorPoint[], tx?: Sql): Promise<void>;
+  deleteByItems(itemIds: string[], tx?: Sql): Promise<void>;
+  query(vector: number[], filter: RetrievalFilter, limit: number): Promise<Hit[]>;
+}
+
+export interface StoreUnitResult {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  removed: number;
+}
+
+export interface LineageEntry {
+  artifactType: 'brief' | 'decision' | 'notification';
+  artifactId: string;
+  itemId: string;
+  position?: number;
+  workflowId: string;
+  runId: string;
+  activity: string;
+}
+
+export interface StoredChunk {
+  itemId: string;
+  position: number;
+  text: string;
+  speakerId: PersonId | null;
+  /** start offset in ms, when the chunk is a timed transcript turn */
+  startMs?: number;
+}

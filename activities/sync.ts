@@ -1,0 +1,171 @@
+/**
+ * Sync activities for the files connector: plan → ingest (per-file transactions, quarantine) →
+ * commit cursor → reconcile meeting workflows. Each is idempotent: re-running any of them after a
+ * crash converges to the same stored state.
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { z } from 'zod';
+import { temporalConfig } from '../temporal.config';
+import { meetingWorkflowId } from '../workflows/ids';
+import { cancelSignal, ensureMeetingHasContext, rescheduleSignal } from '../workflows/meeting';
+import { AttendeesAttribute, MeetingIdAttribute } from '../workflows/search-attributes';
+import { durationMs } from '../workflows/duration';
+import { directoryFrom, listUnits, parseUnit, QuarantineError } from './connectors/files';
+import type { ActivityDeps } from './deps';
+
+export const FilesSourceConfig = z.object({
+  root: z.string().min(1),
+  /** added to every timestamp the source yields: lets a fixed sample team live relative to now */
+  timeShiftMs: z.number().int().default(0),
+  maxFileBytes: z.number().int().positive().default(5 * 1024 * 1024),
+});
+export type FilesSourceConfig = z.infer<typeof FilesSourceConfig>;
+
+export interface SyncPlan {
+  changed: number;
+  batches: string[][];
+  deleted: string[];
+  ignored: string[];
+  cursor: { syncedAt: string; files: number };
+}
+
+export interface IngestResult {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  removed: number;
+  quarantined: { path: string; reason: string }[];
+}
+
+export function createSyncActivities(deps: ActivityDeps) {
+  async function sourceConfig(sourceId: string): Promise<FilesSourceConfig> {
+    const source = await deps.store.getSource(sourceId);
+    if (!source) throw ApplicationFailure.nonRetryable(`source ${sourceId} is not registered`, 'SourceNotFound');
+    if (source.kind !== 'files') {
+      throw ApplicationFailure.nonRetryable(`source ${sourceId} is a ${source.kind} source; no connector is wired for it`, 'UnsupportedSource');
+    }
+    const parsed = FilesSourceConfig.safeParse(source.config);
+    if (!parsed.success) {
+      throw ApplicationFailure.nonRetryable(`source ${sourceId} has an invalid config: ${z.prettifyError(parsed.error)}`, 'InvalidSourceConfig');
+    }
+    return parsed.data;
+  }
+
+  async function planSync({ sourceId, batchSize }: { sourceId: string; batchSize: number }): Promise<SyncPlan> {
+    const config = await sourceConfig(sourceId);
+    const { units, ignored } = await listUnits(config.root);
+    const known = await deps.store.fileHashes(sourceId);
+    const listed = new Set(units.map((u) => u.path));
+    const paths = units.map((u) => u.path);
+    const batches: string[][] = [];
+    for (let i = 0; i < paths.length; i += batchSize) batches.push(paths.slice(i, i + batchSize));
+    return {
+      changed: paths.length,
+      batches,
+      deleted: [...known.keys()].filter((path) => !listed.has(path)),
+      ignored,
+      cursor: { syncedAt: deps.now().toISOString(), files: paths.length },
+    };
+  }
+
+  async function ingestFiles({
+    sourceId,
+    paths,
+    deletedPaths = [],
+  }: {
+    sourceId: string;
+    paths: string[];
+    deletedPaths?: string[];
+  }): Promise<IngestResult> {
+    const config = await sourceConfig(sourceId);
+    const result: IngestResult = { inserted: 0, updated: 0, unchanged: 0, removed: 0, quarantined: [] };
+    const known = await deps.store.fileHashes(sourceId);
+    let directory = directoryFrom(await deps.store.listPeople());
+
+    for (const [index, path] of paths.entries()) {
+      Context.current().heartbeat({ index, path });
+      let unit;
+      try {
+        unit = await parseUnit(
+          {
+            sourceId,
+            root: config.root,
+            timeShiftMs: config.timeShiftMs,
+            maxFileBytes: config.maxFileBytes,
+            directory,
+            now: deps.now(),
+            horizonDays: Math.ceil(durationMs(temporalConfig.meetings.horizon) / 86_400_000),
+          },
+          path,
+        );
+      } catch (error) {
+        if (!(error instanceof QuarantineError)) throw error;
+        await deps.store.quarantine({ sourceId, path, reason: error.reason });
+        result.quarantined.push({ path, reason: error.reason });
+        deps.log.warn({ sourceId, path, reason: error.reason }, 'file quarantined');
+        continue;
+      }
+      if (known.get(path) === unit.fileHash) {
+        result.unchanged += unit.items.length;
+        continue;
+      }
+      const stored = await deps.store.storeUnit(sourceId, unit);
+      result.inserted += stored.inserted;
+      result.updated += stored.updated;
+      result.unchanged += stored.unchanged;
+      result.removed += stored.removed;
+      if (unit.people.length > 0) directory = directoryFrom(await deps.store.listPeople());
+    }
+    for (const path of deletedPaths) {
+      result.removed += (await deps.store.removeUnit(sourceId, path)).removed;
+    }
+    return result;
+  }
+
+  async function commitCursor({ sourceId, cursor }: { sourceId: string; cursor: SyncPlan['cursor'] }): Promise<void> {
+    await deps.store.setCursor(sourceId, cursor);
+  }
+
+  /**
+   * The calendar watch: every upcoming meeting within the horizon has its ensureMeetingHasContext run
+   * (signal-with-start, so a running one just hears about the change); cancelled ones are told so.
+   */
+  async function reconcileMeetingWorkflows({ sourceId }: { sourceId: string }): Promise<{ ensured: number; cancelled: number }> {
+    const now = deps.now();
+    const until = new Date(now.getTime() + durationMs(temporalConfig.meetings.horizon));
+    const meetings = (await deps.store.listMeetings({ from: now, to: until })).filter((m) => m.sourceId === sourceId);
+    const { client, taskQueue } = deps.temporal;
+    let ensured = 0;
+    let cancelled = 0;
+    for (const meeting of meetings) {
+      const workflowId = meetingWorkflowId(meeting.id);
+      if (meeting.status === 'cancelled') {
+        try {
+          await client.workflow.getHandle(workflowId).signal(cancelSignal);
+          cancelled += 1;
+        } catch (error) {
+          if (!(error instanceof WorkflowNotFoundError)) throw error;
+        }
+        continue;
+      }
+      const change = { startsAt: meeting.startsAt.toISOString(), attendeeIds: meeting.attendeeIds };
+      await client.workflow.signalWithStart(ensureMeetingHasContext, {
+        workflowId,
+        taskQueue,
+        args: [{ meetingId: meeting.id, ...change }],
+        signal: rescheduleSignal,
+        signalArgs: [change],
+        typedSearchAttributes: [
+          { key: MeetingIdAttribute, value: meeting.id },
+          { key: AttendeesAttribute, value: [...meeting.attendeeIds].sort() },
+        ],
+      });
+      ensured += 1;
+    }
+    return { ensured, cancelled };
+  }
+
+  return { planSync, ingestFiles, commitCursor, reconcileMeetingWorkflows };
+}

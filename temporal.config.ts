@@ -1,0 +1,45 @@
+/**
+ * Declarative settings for everything that runs on Temporal: where, how long, how often, how hard to retry.
+ * Plain data, imported by workflows (deterministic) and by workers and clients alike.
+ */
+export const temporalConfig = {
+  namespace: 'default',
+  taskQueue: 'mycelium',
+  /** the dev server started by infra/ when TEMPORAL_ADDRESS is unset */
+  devServer: { port: 7233, uiPort: 8233, cliVersion: 'v1.5.1' },
+  searchAttributes: {
+    meetingId: { name: 'MyceliumMeetingId', type: 'Keyword' },
+    attendees: { name: 'MyceliumAttendees', type: 'KeywordList' },
+    sourceId: { name: 'MyceliumSourceId', type: 'Keyword' },
+  },
+  meetings: {
+    /** a brief is prepared this long before the meeting starts */
+    briefLeadTime: '30 minutes',
+    /** meetings further out than this are not watched yet */
+    horizon: '14 days',
+  },
+  sync: {
+    /** files per ingest activity call */
+    batchSize: 25,
+  },
+  activities: {
+    /** reading and writing our own stores: fast, retried a few times */
+    store: {
+      startToCloseTimeout: '1 minute',
+      retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
+    },
+    /** reading connectors: slower, heartbeats per file, retried with backoff (rate limits set their own delay) */
+    connector: {
+      startToCloseTimeout: '10 minutes',
+      heartbeatTimeout: '1 minute',
+      retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 8 },
+    },
+    /** delivering to people: idempotent by artifact id */
+    delivery: {
+      startToCloseTimeout: '1 minute',
+      retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+    },
+  },
+} as const;
+
+export type TemporalConfig = typeof temporalConfig;

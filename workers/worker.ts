@@ -1,0 +1,48 @@
+/**
+ * The one place a worker is put together: task queue, workflows bundle, activities from injected deps.
+ * The CLI (demo, dev), the worker entrypoint and the tests all call this, never a copy of it.
+ */
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities';
+import { temporalConfig } from '../temporal.config';
+
+export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** Bundling takes seconds on 2 cores: do it once per process. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
+  return bundle;
+}
+
+export interface WorkerOptions {
+  address: string;
+  namespace?: string;
+  taskQueue?: string;
+  deps: ActivityDeps;
+}
+
+export async function createWorker(options: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const connection = await NativeConnection.connect({ address: options.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: options.namespace ?? temporalConfig.namespace,
+    taskQueue: options.taskQueue ?? temporalConfig.taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities(options.deps),
+    // 2-core machines: keep the worker from starving the embedded database of CPU
+    maxConcurrentActivityTaskExecutions: 8,
+  });
+  return { worker, connection };
+}
+
+const quietBundlerLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string, meta?: Record<string, unknown>) => console.warn(message, meta ?? ''),
+  error: (message: string, meta?: Record<string, unknown>) => console.error(message, meta ?? ''),
+};

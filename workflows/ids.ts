@@ -1,0 +1,15 @@
+/**
+ * Workflow ids are business keys: starting "the same" workflow twice finds the running one,
+ * which is what makes every "ensure" idempotent. One builder per workflow, used by every caller.
+ */
+export const meetingWorkflowId = (meetingId: string): string => `meeting:${meetingId}`;
+export const syncWorkflowId = (sourceId: string): string => `sync:${sourceId}`;
+export const decisionWorkflowId = (decisionId: string): string => `decision:${decisionId}`;
+export const notifyWorkflowId = (topicKey: string): string => `notify:${topicKey}`;
+export const calendarWatchWorkflowId = (calendarId: string): string => `calendar-watch:${calendarId}`;
+
+/** A meeting id is `${calendarId}:${eventId}`; the calendar id never contains ':'. */
+export function meetingIdOf(calendarId: string, eventId: string): string {
+  if (calendarId.includes(':')) throw new Error(`calendar id "${calendarId}" must not contain ':'`);
+  return `${calendarId}:${eventId}`;
+}

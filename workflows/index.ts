@@ -1,0 +1,3 @@
+// The workflow bundle's entry point: every workflow the worker serves.
+export { ensureMeetingHasContext } from './meeting';
+export { syncSource } from './sync';

@@ -1,0 +1,147 @@
+/**
+ * ensureMeetingHasContext — one run per meeting (id `meeting:<calendarId>:<eventId>`).
+ *
+ * Sleeps durably until the brief lead time before the meeting, then gathers context on behalf of the
+ * attendees, persists a cited brief with lineage and delivers it. It stays alive until the meeting
+ * starts so that calendar reconciles keep signalling the same run: a reschedule re-arms the timer
+ * (and re-briefs if the brief was already out and the meeting moved), a cancel ends it.
+ */
+import {
+  condition,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertTypedSearchAttributes,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { temporalConfig } from '../temporal.config';
+import { durationMs } from './duration';
+import { AttendeesAttribute, MeetingIdAttribute } from './search-attributes';
+
+export interface MeetingWorkflowInput {
+  meetingId: string;
+  /** ISO time the meeting starts */
+  startsAt: string;
+  /** opted-in attendee ids, for the search attributes (the brief reads them from the store) */
+  attendeeIds: string[];
+}
+
+export interface MeetingChange {
+  startsAt: string;
+  attendeeIds: string[];
+}
+
+export type MeetingPhase = 'waiting' | 'preparing' | 'delivered' | 'cancelled' | 'done';
+
+export interface MeetingStatus {
+  meetingId: string;
+  phase: MeetingPhase;
+  startsAt: string;
+  prepareAt: string;
+  briefId?: string;
+}
+
+export interface MeetingResult {
+  meetingId: string;
+  outcome: 'delivered' | 'cancelled';
+  briefId?: string;
+}
+
+export const rescheduleSignal = defineSignal<[MeetingChange]>('reschedule');
+export const cancelSignal = defineSignal('cancel');
+/** asks for the brief now, whatever the lead time (the CLI's `brief` command, the demo) */
+export const prepareNowSignal = defineSignal('prepareNow');
+export const statusQuery = defineQuery<MeetingStatus>('status');
+/** completes when a brief has been delivered (or the meeting was cancelled) */
+export const awaitBriefUpdate = defineUpdate<MeetingStatus>('awaitBrief');
+
+const { prepareBrief } = proxyActivities<Activities>({
+  ...temporalConfig.activities.store,
+  startToCloseTimeout: '2 minutes',
+});
+const { deliverBrief } = proxyActivities<Activities>(temporalConfig.activities.delivery);
+
+export async function ensureMeetingHasContext(input: MeetingWorkflowInput): Promise<MeetingResult> {
+  const leadMs = durationMs(temporalConfig.meetings.briefLeadTime);
+  let startsAt = input.startsAt;
+  let attendeeIds = input.attendeeIds;
+  let phase: MeetingPhase = 'waiting';
+  let briefId: string | undefined;
+  let briefForStart: string | undefined;
+  let changed = false;
+  let cancelled = false;
+  let prepareNow = false;
+
+  const prepareAt = (): string => new Date(Date.parse(startsAt) - leadMs).toISOString();
+  const status = (): MeetingStatus => ({ meetingId: input.meetingId, phase, startsAt, prepareAt: prepareAt(), briefId });
+
+  setHandler(rescheduleSignal, (change) => {
+    if (change.startsAt === startsAt && sameMembers(change.attendeeIds, attendeeIds)) return;
+    startsAt = change.startsAt;
+    attendeeIds = change.attendeeIds;
+    changed = true;
+  });
+  setHandler(cancelSignal, () => {
+    cancelled = true;
+  });
+  setHandler(prepareNowSignal, () => {
+    prepareNow = true;
+  });
+  setHandler(statusQuery, status);
+  setHandler(awaitBriefUpdate, async () => {
+    await condition(() => phase === 'delivered' || phase === 'cancelled' || phase === 'done');
+    return status();
+  });
+
+  upsertSearchAttributes(input.meetingId, attendeeIds);
+
+  for (;;) {
+    const needsBrief = briefForStart !== startsAt;
+    const untilPrepare = Date.parse(prepareAt()) - Date.now();
+    const untilStart = Date.parse(startsAt) - Date.now();
+
+    if (needsBrief && (untilPrepare <= 0 || prepareNow)) {
+      prepareNow = false;
+      changed = false;
+      phase = 'preparing';
+      const brief = await prepareBrief({ meetingId: input.meetingId });
+      await deliverBrief({ briefId: brief.briefId });
+      briefId = brief.briefId;
+      briefForStart = startsAt;
+      phase = 'delivered';
+      log.info('brief delivered', { meetingId: input.meetingId, briefId, citations: brief.citationCount });
+      continue;
+    }
+    if (!needsBrief && untilStart <= 0) break;
+
+    // Wake at the next deadline, or at once when a signal changes the picture.
+    const wakeIn = needsBrief ? untilPrepare : untilStart;
+    await condition(() => cancelled || changed || prepareNow, Math.max(wakeIn, 1));
+    if (cancelled) {
+      phase = 'cancelled';
+      log.info('meeting cancelled; no brief', { meetingId: input.meetingId });
+      return { meetingId: input.meetingId, outcome: 'cancelled', briefId };
+    }
+    if (changed) {
+      upsertSearchAttributes(input.meetingId, attendeeIds);
+      changed = false;
+      log.info('meeting changed; timer re-armed', { meetingId: input.meetingId, startsAt });
+    }
+  }
+  phase = 'done';
+  return { meetingId: input.meetingId, outcome: 'delivered', briefId };
+}
+
+function upsertSearchAttributes(meetingId: string, attendeeIds: string[]): void {
+  upsertTypedSearchAttributes([
+    { key: MeetingIdAttribute, value: meetingId },
+    { key: AttendeesAttribute, value: [...attendeeIds].sort() },
+  ]);
+}
+
+function sameMembers(a: string[], b: string[]): boolean {
+  return a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n');
+}

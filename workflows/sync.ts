@@ -1,0 +1,83 @@
+/**
+ * syncSource — one incremental pull of one connector (id `sync:<sourceId>`).
+ *
+ * plan (what changed since the cursor) → ingest in batches (parse, normalize, chunk, embed, store:
+ * one transaction per file, bad files quarantined) → advance the cursor only after every batch is
+ * stored → reconcile the meeting workflows of the calendar this source feeds.
+ */
+import { defineQuery, log, proxyActivities, setHandler, upsertTypedSearchAttributes } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { temporalConfig } from '../temporal.config';
+import { SourceIdAttribute } from './search-attributes';
+
+export interface SyncInput {
+  sourceId: string;
+}
+
+export interface SyncProgress {
+  phase: 'planning' | 'ingesting' | 'reconciling' | 'done';
+  total: number;
+  done: number;
+}
+
+export interface SyncResult {
+  sourceId: string;
+  files: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  removed: number;
+  quarantined: { path: string; reason: string }[];
+  ignored: string[];
+  meetingsEnsured: number;
+}
+
+export const progressQuery = defineQuery<SyncProgress>('progress');
+
+const { planSync, commitCursor, reconcileMeetingWorkflows } = proxyActivities<Activities>(
+  temporalConfig.activities.store,
+);
+const { ingestFiles } = proxyActivities<Activities>(temporalConfig.activities.connector);
+
+export async function syncSource({ sourceId }: SyncInput): Promise<SyncResult> {
+  const progress: SyncProgress = { phase: 'planning', total: 0, done: 0 };
+  setHandler(progressQuery, () => progress);
+  upsertTypedSearchAttributes([{ key: SourceIdAttribute, value: sourceId }]);
+
+  const plan = await planSync({ sourceId, batchSize: temporalConfig.sync.batchSize });
+  progress.total = plan.changed;
+  progress.phase = 'ingesting';
+
+  const result: SyncResult = {
+    sourceId,
+    files: plan.changed,
+    inserted: 0,
+    updated: 0,
+    unchanged: 0,
+    removed: 0,
+    quarantined: [],
+    ignored: plan.ignored,
+    meetingsEnsured: 0,
+  };
+  for (const paths of plan.batches) {
+    const batch = await ingestFiles({ sourceId, paths });
+    result.inserted += batch.inserted;
+    result.updated += batch.updated;
+    result.unchanged += batch.unchanged;
+    result.removed += batch.removed;
+    result.quarantined.push(...batch.quarantined);
+    progress.done += paths.length;
+  }
+  if (plan.deleted.length > 0) {
+    const gone = await ingestFiles({ sourceId, paths: [], deletedPaths: plan.deleted });
+    result.removed += gone.removed;
+  }
+  await commitCursor({ sourceId, cursor: plan.cursor });
+
+  progress.phase = 'reconciling';
+  const reconciled = await reconcileMeetingWorkflows({ sourceId });
+  result.meetingsEnsured = reconciled.ensured;
+  progress.phase = 'done';
+  log.info('source synced', { sourceId, ...result, quarantined: result.quarantined.length });
+  return result;
+}

@@ -83,6 +83,8 @@ export async function ensureMeetingHasContext(input: MeetingWorkflowInput): Prom
     startsAt = change.startsAt;
     attendeeIds = change.attendeeIds;
     changed = true;
+    // a brief for the old time no longer answers "is this meeting prepared?"
+    if (phase === 'delivered' && briefForStart !== startsAt) phase = 'waiting';
   });
   setHandler(cancelSignal, () => {
     cancelled = true;

@@ -1,0 +1,41 @@
+/**
+ * Picks the vector index a database can hold: pgvector where the extension can be created,
+ * else the brute-force float8[] fallback (e.g. a stock Debian PostgreSQL without pgvector).
+ */
+import { pino } from 'pino';
+import { PgVectorIndex } from './pgvector';
+import type { Db, VectorIndex } from './ports';
+import { SqlArrayVectorIndex } from './sqlvectors';
+
+export interface ChoiceLogger {
+  info(details: object, message: string): void;
+}
+
+const defaultLogger: ChoiceLogger = pino({ name: 'memory.vectors', level: process.env.LOG_LEVEL ?? 'info' });
+
+export async function chooseVectorIndex(db: Db, log: ChoiceLogger = defaultLogger): Promise<VectorIndex> {
+  const unavailable = await whyPgvectorUnavailable(db);
+  if (unavailable === null) {
+    log.info({ index: 'pgvector', flavor: db.flavor }, 'vector index: pgvector (HNSW, cosine)');
+    return new PgVectorIndex(db);
+  }
+  log.info(
+    { index: 'sql-float8[]', flavor: db.flavor, reason: unavailable },
+    'vector index: float8[] fallback with brute-force cosine (pgvector unavailable)',
+  );
+  return new SqlArrayVectorIndex(db);
+}
+
+/** null when `CREATE EXTENSION vector` works here, else the reason it does not. */
+async function whyPgvectorUnavailable(db: Db): Promise<string | null> {
+  // Asking first keeps "extension not installed" out of the server's error log.
+  const { rows } = await db.query(`SELECT 1 FROM pg_available_extensions WHERE name = 'vector'`);
+  if (rows.length === 0) return 'the server has no vector extension installed';
+  try {
+    await db.transaction((tx) => tx.exec('CREATE EXTENSION IF NOT EXISTS vector'));
+    return null;
+  } catch (error) {
+    // Typically "permission denied": the role may not create extensions.
+    return (error as Error).message;
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Assembles a running Mycelium: Temporal (a server given by TEMPORAL_ADDRESS, or the embedded dev
+ * server), the store (DATABASE_URL, or PGlite under .mycelium/), and optionally an in-process worker.
+ * Every client surface (CLI, demo, tests) opens the stack here, so there is one way to wire it.
+ */
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import pino, { type Logger } from 'pino';
+import type { ActivityDeps } from '../activities';
+import { FileOutbox } from '../activities/delivery/outbox';
+import { LocalHashingEmbedder } from '../activities/intelligence/embeddings/local';
+import { openDb } from '../activities/memory/db';
+import { migrate } from '../activities/memory/migrate';
+import type { Db } from '../activities/memory/ports';
+import { MemoryStore } from '../activities/memory/store';
+import { chooseVectorIndex } from '../activities/memory/vector-index';
+import { dataDir } from '../infra/paths';
+import { ensureTemporal } from '../infra/temporal-server';
+import { temporalConfig } from '../temporal.config';
+import { createWorker } from '../workers/worker';
+
+export interface StackOptions {
+  /** run a worker in this process (demo, dev); clients that only talk to a running worker say false */
+  worker: boolean;
+  log?: Logger;
+  /** where delivered briefs are echoed (the console in the CLI) */
+  echo?: (text: string) => void;
+  /** overrides for tests */
+  databaseUrl?: string;
+  pgliteDir?: string;
+  temporalAddress?: string;
+  taskQueue?: string;
+  now?: () => Date;
+}
+
+export interface Stack {
+  client: Client;
+  store: MemoryStore;
+  db: Db;
+  namespace: string;
+  taskQueue: string;
+  /** the Web UI link of a workflow run */
+  uiLink(workflowId: string, runId: string): string | undefined;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+export function defaultLogger(): Logger {
+  return pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
+}
+
+export async function openStack(options: StackOptions): Promise<Stack> {
+  const log = options.log ?? defaultLogger();
+  const closers: (() => Promise<void>)[] = [];
+  const close = async (): Promise<void> => {
+    for (const closer of closers.reverse()) {
+      await closer().catch((error: unknown) => log.warn({ err: error }, 'error while shutting down'));
+    }
+  };
+  try {
+    const home = dataDir();
+    const db = await openDb({
+      databaseUrl: options.databaseUrl ?? process.env.DATABASE_URL,
+      dataDir: options.pgliteDir ?? join(home, 'pgdata'),
+    });
+    closers.push(() => db.close());
+    await migrate(db);
+    const embedder = new LocalHashingEmbedder();
+    const vectors = await chooseVectorIndex(db, embedder.dimensions, log);
+    const store = new MemoryStore({ db, vectors, embedder });
+
+    const temporal = await ensureTemporal({ log, address: options.temporalAddress });
+    closers.push(() => temporal.stop());
+    const connection = await Connection.connect({ address: temporal.address });
+    closers.push(() => connection.close());
+    const client = new Client({ connection, namespace: temporal.namespace });
+    const taskQueue = options.taskQueue ?? temporalConfig.taskQueue;
+
+    if (options.worker) {
+      const deps: ActivityDeps = {
+        store,
+        outbox: new FileOutbox(join(home, 'outbox'), options.echo),
+        temporal: { client, taskQueue },
+        log,
+        now: options.now ?? (() => new Date()),
+      };
+      const { worker, connection: workerConnection } = await createWorker({
+        address: temporal.address,
+        namespace: temporal.namespace,
+        taskQueue,
+        deps,
+      });
+      const running = worker.run();
+      closers.push(() => workerConnection.close());
+      closers.push(() => stopWorker(worker, running));
+    }
+
+    return {
+      client,
+      store,
+      db,
+      namespace: temporal.namespace,
+      taskQueue,
+      uiLink: (workflowId, runId) =>
+        temporal.uiUrl
+          ? `${temporal.uiUrl}/namespaces/${encodeURIComponent(temporal.namespace)}/workflows/${encodeURIComponent(
+              workflowId,
+            )}/${encodeURIComponent(runId)}`
+          : undefined,
+      log,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+async function stopWorker(worker: Worker, running: Promise<void>): Promise<void> {
+  if (worker.getState() === 'RUNNING') worker.shutdown();
+  await running;
+}

@@ -31,7 +31,6 @@ export function createBriefActivities(deps: ActivityDeps) {
       throw ApplicationFailure.nonRetryable(`meeting ${meetingId} is not in the store`, 'MeetingNotFound');
     }
     const context = await gatherMeetingContext(deps.store, meeting, deps.now());
-    const cited = context.seriesDecisions.length + context.unanswered.length + context.missed.length + context.related.length;
     const people = await deps.store.peopleByIds(context.recipients.concat(collectAuthors(context)));
     const names = new Map(people.filter((p) => p.optedIn).map((p) => [p.id, p.name]));
     const nameOf = (id: PersonId | null | undefined): string => (id ? (names.get(id) ?? OUTSIDE_OPT_IN) : OUTSIDE_OPT_IN);
@@ -58,7 +57,7 @@ export function createBriefActivities(deps: ActivityDeps) {
         activity: 'prepareBrief',
       })),
     );
-    deps.log.info({ meetingId, briefId, cited, citations: brief.citations.length }, 'brief prepared');
+    deps.log.info({ meetingId, briefId, citations: brief.citations.length }, 'brief prepared');
     return { briefId, citationCount: brief.citations.length, recipientCount: brief.recipients.length };
   }
 
@@ -79,7 +78,8 @@ export function createBriefActivities(deps: ActivityDeps) {
 
 function collectAuthors(context: Awaited<ReturnType<typeof gatherMeetingContext>>): PersonId[] {
   const evidence = [
-    ...context.seriesDecisions.map((d) => d.evidence),
+    ...context.seriesDecisions.flatMap((d) => [d.evidence, d.followUp]),
+    ...context.openDecisions.map((d) => d.evidence),
     ...context.unanswered.map((u) => u.evidence),
     ...context.missed,
     ...context.related,

@@ -15,7 +15,7 @@ import { migrate } from '../activities/memory/migrate';
 import type { Db } from '../activities/memory/ports';
 import { MemoryStore } from '../activities/memory/store';
 import { chooseVectorIndex } from '../activities/memory/vector-index';
-import { dataDir } from '../infra/paths';
+import { myceliumHome } from '../infra/paths';
 import { ensureTemporal } from '../infra/temporal-server';
 import { temporalConfig } from '../temporal.config';
 import { createWorker } from '../workers/worker';
@@ -28,8 +28,12 @@ export interface StackOptions {
   echo?: (text: string) => void;
   /** overrides for tests */
   databaseUrl?: string;
-  pgliteDir?: string;
+  /** null: an in-memory PGlite (tests) */
+  pgliteDir?: string | null;
+  /** where the outbox writes (default .mycelium/outbox) */
+  outboxDir?: string;
   temporalAddress?: string;
+  namespace?: string;
   taskQueue?: string;
   now?: () => Date;
 }
@@ -59,10 +63,10 @@ export async function openStack(options: StackOptions): Promise<Stack> {
     }
   };
   try {
-    const home = dataDir();
+    const home = myceliumHome();
     const db = await openDb({
       databaseUrl: options.databaseUrl ?? process.env.DATABASE_URL,
-      dataDir: options.pgliteDir ?? join(home, 'pgdata'),
+      dataDir: options.pgliteDir === null ? undefined : (options.pgliteDir ?? join(home, 'pgdata')),
     });
     closers.push(() => db.close());
     await migrate(db);
@@ -70,7 +74,11 @@ export async function openStack(options: StackOptions): Promise<Stack> {
     const vectors = await chooseVectorIndex(db, embedder.dimensions, log);
     const store = new MemoryStore({ db, vectors, embedder });
 
-    const temporal = await ensureTemporal({ log, address: options.temporalAddress });
+    const temporal = await ensureTemporal({
+      log,
+      env: options.temporalAddress ? { ...process.env, TEMPORAL_ADDRESS: options.temporalAddress } : process.env,
+      namespace: options.namespace,
+    });
     closers.push(() => temporal.stop());
     const connection = await Connection.connect({ address: temporal.address });
     closers.push(() => connection.close());
@@ -80,7 +88,7 @@ export async function openStack(options: StackOptions): Promise<Stack> {
     if (options.worker) {
       const deps: ActivityDeps = {
         store,
-        outbox: new FileOutbox(join(home, 'outbox'), options.echo),
+        outbox: new FileOutbox(options.outboxDir ?? join(home, 'outbox'), options.echo),
         temporal: { client, taskQueue },
         log,
         now: options.now ?? (() => new Date()),

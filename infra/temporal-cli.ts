@@ -264,7 +264,9 @@ async function sdkDownload(dir: string, timeoutMs: number, env: NodeJS.ProcessEn
   log.debug({ output: text.slice(-2000) }, 'SDK download output');
   if (outcome === 'timeout') return { ok: false, reason: `timed out after ${Math.round(timeoutMs / 1000)} s` };
   const line = text.split('\n').find((l) => /download|resolve|connect|error/i.test(l)) ?? text.split('\n').pop() ?? '';
-  return { ok: false, reason: `failed (${line.trim().slice(0, 300) || 'no output'})` };
+  // the root cause is at the end of the SDK's error chain
+  const short = line.trim().length > 220 ? `…${line.trim().slice(-220)}` : line.trim();
+  return { ok: false, reason: `failed (${short || 'no output'})` };
 }
 
 interface GoBuildOptions {
@@ -299,7 +301,7 @@ async function goBuild(o: GoBuildOptions): Promise<StepResult> {
     const holder = await readLock(lockFile);
     const unreadableAndOld = !holder && (await fileAgeMs(lockFile)) > 10_000;
     if (unreadableAndOld || (holder && holder.host === os.hostname() && !pidAlive(holder.pid))) {
-      o.log.warn({ lockFile, pid: holder.pid }, 'removing stale Temporal CLI build lock');
+      o.log.warn({ lockFile, pid: holder?.pid }, 'removing stale Temporal CLI build lock');
       await fs.rm(lockFile, { force: true });
       continue;
     }

@@ -14,7 +14,7 @@ import {
   log,
   proxyActivities,
   setHandler,
-  upsertTypedSearchAttributes,
+  upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { temporalConfig } from '../temporal.config';
@@ -98,7 +98,7 @@ export async function ensureMeetingHasContext(input: MeetingWorkflowInput): Prom
     return status();
   });
 
-  upsertSearchAttributes(input.meetingId, attendeeIds);
+  tagRun(input.meetingId, attendeeIds);
 
   for (;;) {
     const needsBrief = briefForStart !== startsAt;
@@ -128,7 +128,7 @@ export async function ensureMeetingHasContext(input: MeetingWorkflowInput): Prom
       return { meetingId: input.meetingId, outcome: 'cancelled', briefId };
     }
     if (changed) {
-      upsertSearchAttributes(input.meetingId, attendeeIds);
+      tagRun(input.meetingId, attendeeIds);
       changed = false;
       log.info('meeting changed; timer re-armed', { meetingId: input.meetingId, startsAt });
     }
@@ -137,8 +137,8 @@ export async function ensureMeetingHasContext(input: MeetingWorkflowInput): Prom
   return { meetingId: input.meetingId, outcome: 'delivered', briefId };
 }
 
-function upsertSearchAttributes(meetingId: string, attendeeIds: string[]): void {
-  upsertTypedSearchAttributes([
+function tagRun(meetingId: string, attendeeIds: string[]): void {
+  upsertSearchAttributes([
     { key: MeetingIdAttribute, value: meetingId },
     { key: AttendeesAttribute, value: [...attendeeIds].sort() },
   ]);

@@ -5,7 +5,7 @@
  * one transaction per file, bad files quarantined) → advance the cursor only after every batch is
  * stored → reconcile the meeting workflows of the calendar this source feeds.
  */
-import { defineQuery, log, proxyActivities, setHandler, upsertTypedSearchAttributes } from '@temporalio/workflow';
+import { defineQuery, log, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { temporalConfig } from '../temporal.config';
 import { SourceIdAttribute } from './search-attributes';
@@ -42,7 +42,7 @@ const { ingestFiles } = proxyActivities<Activities>(temporalConfig.activities.co
 export async function syncSource({ sourceId }: SyncInput): Promise<SyncResult> {
   const progress: SyncProgress = { phase: 'planning', total: 0, done: 0 };
   setHandler(progressQuery, () => progress);
-  upsertTypedSearchAttributes([{ key: SourceIdAttribute, value: sourceId }]);
+  upsertSearchAttributes([{ key: SourceIdAttribute, value: sourceId }]);
 
   const plan = await planSync({ sourceId, batchSize: temporalConfig.sync.batchSize });
   progress.total = plan.changed;
@@ -78,6 +78,6 @@ export async function syncSource({ sourceId }: SyncInput): Promise<SyncResult> {
   const reconciled = await reconcileMeetingWorkflows({ sourceId });
   result.meetingsEnsured = reconciled.ensured;
   progress.phase = 'done';
-  log.info('source synced', { sourceId, ...result, quarantined: result.quarantined.length });
+  log.info('source synced', { ...result, quarantined: result.quarantined.length, ignored: result.ignored.length });
   return result;
 }

@@ -16,8 +16,10 @@ export interface MeetingContext {
   meeting: Meeting;
   recipients: PersonId[];
   previous?: Meeting;
-  /** decisions and commitments from the last meeting of the series */
-  seriesDecisions: { evidence: Evidence; followedUp: boolean }[];
+  /** decisions and commitments from the last meeting of the series that were followed up since */
+  seriesDecisions: { evidence: Evidence; followUp: Evidence }[];
+  /** decisions and commitments from earlier meetings of the series with no follow-up found */
+  openDecisions: { evidence: Evidence; madeAt: Date }[];
   /** questions to an attendee that got no answer */
   unanswered: { evidence: Evidence; askedOf: PersonId[] }[];
   /** relevant messages nobody replied to */
@@ -63,21 +65,27 @@ export function composeBrief(context: MeetingContext, nameOf: NameOf, identity: 
   const { meeting } = context;
   const sections: BriefSection[] = [];
 
-  if (context.previous) {
-    const previousDate = isoDay(context.previous.startsAt);
-    const decisions = context.seriesDecisions.map(({ evidence, followedUp }) => ({
-      text: `${speakerOf(evidence, nameOf)} (${previousDate}): "${clip(evidence.quote, 200)}"${
-        followedUp ? '' : ' — no follow-up found since'
-      }`,
-      citations: [cite(evidence)],
-    }));
+  if (context.openDecisions.length > 0) {
+    sections.push({
+      key: 'decisions',
+      heading: 'Decided earlier, never followed up',
+      statements: context.openDecisions.map(({ evidence, madeAt }) => ({
+        text: `${speakerOf(evidence, nameOf)} (${isoDay(madeAt)}): "${clip(evidence.quote, 220)}" — no follow-up found since`,
+        citations: [cite(evidence)],
+      })),
+    });
+  }
+
+  if (context.previous && context.seriesDecisions.length > 0) {
     sections.push({
       key: 'series',
-      heading: `Since the last "${context.previous.title}" (${previousDate})`,
-      statements:
-        decisions.length > 0
-          ? decisions
-          : [{ text: 'No decisions or commitments were recorded in the last meeting of this series.', citations: [] }],
+      heading: `Since the last "${context.previous.title}" (${isoDay(context.previous.startsAt)})`,
+      statements: context.seriesDecisions.map(({ evidence, followUp }) => ({
+        text: `${speakerOf(evidence, nameOf)}: "${clip(evidence.quote, 160)}" — followed up by ${nameOf(
+          followUp.item.authorId,
+        )} on ${isoDay(followUp.item.occurredAt)}`,
+        citations: [cite(evidence), cite(followUp)],
+      })),
     });
   }
 

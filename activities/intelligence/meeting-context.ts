@@ -2,14 +2,16 @@
  * Gathers what a meeting's attendees should know, on behalf of all of them at once: every read is
  * filtered to items that each recipient may see.
  */
-import type { Item, Meeting, PersonId } from '../../schemas/entities';
+import type { Item, Meeting } from '../../schemas/entities';
 import type { MemoryStore } from '../memory/store';
 import type { Evidence, MeetingContext } from './brief';
 import { isActionCommitment, isDecisionStatement, questionsIn } from './cues';
+import { DocumentFrequencies } from './terms';
 
 export interface ContextLimits {
-  /** how far back threads, questions and missed messages are looked for */
+  /** how far back threads, questions, decisions and missed messages are looked for */
   lookbackDays: number;
+  maxOpenDecisions: number;
   maxSeriesDecisions: number;
   maxUnanswered: number;
   maxMissed: number;
@@ -18,13 +20,17 @@ export interface ContextLimits {
 
 export const defaultContextLimits: ContextLimits = {
   lookbackDays: 21,
-  maxSeriesDecisions: 6,
+  maxOpenDecisions: 5,
+  maxSeriesDecisions: 4,
   maxUnanswered: 4,
   maxMissed: 2,
   maxRelated: 5,
 };
 
 const DAY_MS = 86_400_000;
+/** the rarest terms of a decision that a later message must share to count as its follow-up */
+const FOLLOW_UP_TERMS = 3;
+const FOLLOW_UP_MIN_SHARED = 2;
 
 export async function gatherMeetingContext(
   store: MemoryStore,
@@ -34,88 +40,108 @@ export async function gatherMeetingContext(
 ): Promise<MeetingContext> {
   const recipients = [...meeting.attendeeIds].sort();
   const visibleTo = recipients;
-  const lookbackStart = new Date(Math.min(now.getTime(), meeting.startsAt.getTime()) - limits.lookbackDays * DAY_MS);
+  const empty: MeetingContext = { meeting, recipients, seriesDecisions: [], openDecisions: [], unanswered: [], missed: [], related: [] };
   const previous = await store.previousInSeries(meeting);
+  if (visibleTo.length === 0) return { ...empty, previous };
+
+  const horizon = new Date(Math.min(now.getTime(), meeting.startsAt.getTime()));
+  const lookbackStart = new Date(horizon.getTime() - limits.lookbackDays * DAY_MS);
+  // Newest first; everything below reads this one permission-filtered window.
+  const recent = await store.findItems({ visibleTo, since: lookbackStart, until: horizon }, 2000);
+  const frequencies = DocumentFrequencies.of(recent.flatMap(textsOf));
+  const threads = groupByThread(recent);
   const used = new Set<string>();
 
+  // Decisions and commitments made in earlier meetings of this series.
+  const seriesMeetingIds = new Set(
+    meeting.seriesId
+      ? (await store.listMeetings({ from: lookbackStart, to: meeting.startsAt }))
+          .filter((m) => m.seriesId === meeting.seriesId && m.id !== meeting.id)
+          .map((m) => m.id)
+      : [],
+  );
+  const seriesTranscripts = recent
+    .filter((i) => i.kind === 'transcript' && i.threadId !== undefined && seriesMeetingIds.has(i.threadId))
+    .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
+
+  const openDecisions: MeetingContext['openDecisions'] = [];
   const seriesDecisions: MeetingContext['seriesDecisions'] = [];
-  if (previous && visibleTo.length > 0) {
-    const transcripts = await store.findItems({ visibleTo, threadId: previous.id, kinds: ['transcript'] }, 5);
-    for (const transcript of transcripts) {
-      for (const turn of transcript.segments) {
-        if (seriesDecisions.length >= limits.maxSeriesDecisions) break;
-        if (!isDecisionStatement(turn.text) && !isActionCommitment(turn.text)) continue;
-        const followedUp = await hasFollowUp(store, turn.text, visibleTo, previous.endsAt, transcript.id);
-        seriesDecisions.push({ evidence: { item: transcript, position: turn.position, quote: turn.text }, followedUp });
-        used.add(`${transcript.id}#${turn.position}`);
+  for (const transcript of seriesTranscripts) {
+    const isLast = previous !== undefined && transcript.threadId === previous.id;
+    for (const turn of transcript.segments) {
+      if (!isDecisionStatement(turn.text) && !isActionCommitment(turn.text)) continue;
+      const followUp = findFollowUp(turn.text, transcript, recent, frequencies);
+      const evidence: Evidence = { item: transcript, position: turn.position, quote: turn.text };
+      if (!followUp) {
+        openDecisions.push({ evidence, madeAt: transcript.occurredAt });
+      } else if (isLast) {
+        seriesDecisions.push({ evidence, followUp: { item: followUp, quote: followUp.body } });
       }
     }
   }
+  // The most recent open ones matter most; keep the brief short.
+  openDecisions.splice(0, Math.max(0, openDecisions.length - limits.maxOpenDecisions));
+  seriesDecisions.splice(limits.maxSeriesDecisions);
+  for (const d of [...openDecisions, ...seriesDecisions]) used.add(`${d.evidence.item.id}#${d.evidence.position}`);
 
-  const recent = visibleTo.length
-    ? await store.findItems({ visibleTo, kinds: ['message', 'email'], since: lookbackStart, until: now }, 500)
-    : [];
-  const threads = groupByThread(recent);
-
+  // Questions addressed to an attendee that the addressee never answered in the thread.
   const unanswered: MeetingContext['unanswered'] = [];
   for (const item of recent) {
     if (unanswered.length >= limits.maxUnanswered) break;
+    if (item.kind !== 'message' && item.kind !== 'email') continue;
     const askedOf = item.recipients.filter((p) => p !== item.authorId && recipients.includes(p));
     if (askedOf.length === 0) continue;
     const [question] = questionsIn(item.body);
     if (!question) continue;
-    const laterInThread = (threads.get(threadKey(item)) ?? []).filter((other) => other.occurredAt > item.occurredAt);
-    const answered = laterInThread.some((reply) => reply.authorId !== null && askedOf.includes(reply.authorId));
-    if (answered) continue;
+    const later = (threads.get(threadKey(item)) ?? []).filter((other) => other.occurredAt > item.occurredAt);
+    if (later.some((reply) => reply.authorId !== null && askedOf.includes(reply.authorId))) continue;
     unanswered.push({ evidence: { item, quote: question }, askedOf });
     used.add(`${item.id}#`);
   }
 
-  const topic = [meeting.title, meeting.description, previous?.title ?? ''].join('\n');
-  const hits = visibleTo.length
-    ? await store.searchHybrid(topic, { visibleTo, kinds: ['message', 'email', 'transcript', 'doc'], since: lookbackStart }, 40)
-    : [];
+  // What is relevant to the meeting's subject: messages nobody answered first, then related threads.
+  const topic = [meeting.title, meeting.description].join('\n');
+  const hits = await store.searchHybrid(topic, { visibleTo, kinds: ['message', 'email', 'doc'], since: lookbackStart, until: horizon }, 40);
   const hitItems = new Map((await store.getItems([...new Set(hits.map((h) => h.itemId))])).map((i) => [i.id, i]));
-
   const missed: Evidence[] = [];
   const related: Evidence[] = [];
-  const threadsSeen = new Set<string>();
+  const threadsSeen = new Set([...used].map((key) => key.split('#')[0]));
   for (const hit of hits) {
     const item = hitItems.get(hit.itemId);
-    if (!item || item.id === meeting.itemId) continue;
-    if (previous && item.threadId === previous.id && item.kind === 'transcript') continue;
+    if (!item) continue;
     const key = threadKey(item);
-    if (threadsSeen.has(key)) continue;
-    if (used.has(`${item.id}#`) || used.has(`${item.id}#${hit.position}`)) continue;
+    if (threadsSeen.has(key) || threadsSeen.has(item.id)) continue;
     threadsSeen.add(key);
-    const quote = item.segments.find((s) => s.position === hit.position)?.text ?? item.body;
-    const evidence: Evidence = { item, position: item.segments.length > 0 ? hit.position : undefined, quote };
-
+    const segment = item.segments.find((s) => s.position === hit.position);
+    const evidence: Evidence = { item, position: segment ? hit.position : undefined, quote: segment?.text ?? item.body };
     const conversation = threads.get(key) ?? [item];
-    const nobodyReplied =
-      (item.kind === 'message' || item.kind === 'email') &&
-      conversation.every((other) => other.authorId === item.authorId) &&
-      isMessageWorthReading(item);
-    if (nobodyReplied && missed.length < limits.maxMissed) {
-      missed.push(evidence);
-    } else if (related.length < limits.maxRelated) {
-      related.push(evidence);
-    }
+    const nobodyElseReplied = conversation.every((other) => other.authorId === item.authorId);
+    if (nobodyElseReplied && isWorthReading(item) && missed.length < limits.maxMissed) missed.push(evidence);
+    else if (related.length < limits.maxRelated) related.push(evidence);
   }
 
-  return { meeting, recipients, previous: previous ?? undefined, seriesDecisions, unanswered, missed, related };
+  return { meeting, recipients, previous, seriesDecisions, openDecisions, unanswered, missed, related };
 }
 
-/** Evidence of follow-up: a later item, other than the one the decision was made in, that talks about it. */
-async function hasFollowUp(
-  store: MemoryStore,
-  statement: string,
-  visibleTo: PersonId[],
-  after: Date,
-  sourceItemId: string,
-): Promise<boolean> {
-  const hits = await store.searchText(statement, { visibleTo, since: after }, 5);
-  return hits.some((hit) => hit.itemId !== sourceItemId && hit.score >= 0.1);
+/**
+ * Evidence of follow-up: a later message, email or meeting turn (outside the meeting that made the
+ * decision) that shares the decision's rarest terms. Rarity is measured over the same window, so
+ * words every message uses ("release", "sync") cannot count as follow-up.
+ */
+function findFollowUp(statement: string, source: Item, recent: Item[], frequencies: DocumentFrequencies): Item | undefined {
+  const key = frequencies.rarestTerms(statement, FOLLOW_UP_TERMS);
+  if (key.length === 0) return undefined;
+  const needed = Math.min(FOLLOW_UP_MIN_SHARED, key.length);
+  return recent.find(
+    (item) =>
+      item.id !== source.id &&
+      item.occurredAt > source.occurredAt &&
+      textsOf(item).some((text) => frequencies.sharedTerms(text, key) >= needed),
+  );
+}
+
+function textsOf(item: Item): string[] {
+  return item.segments.length > 0 ? item.segments.map((s) => s.text) : [`${item.title ?? ''}\n${item.body}`];
 }
 
 function threadKey(item: Item): string {
@@ -132,6 +158,6 @@ function groupByThread(items: Item[]): Map<string, Item[]> {
 }
 
 /** a one-liner like "thanks!" is not "the message everyone missed" */
-function isMessageWorthReading(item: Item): boolean {
+function isWorthReading(item: Item): boolean {
   return item.body.split(/\s+/).filter(Boolean).length >= 12;
 }

@@ -57,11 +57,11 @@ function guardedHandle(target: ScriptableSql, isOpen: () => boolean): Scriptable
     if (!isOpen()) throw new Error('transaction handle used after its transaction ended');
   };
   return {
-    query: (text, params) => {
+    query: async (text, params) => {
       check();
       return target.query(text, params);
     },
-    exec: (script) => {
+    exec: async (script) => {
       check();
       return target.exec(script);
     },

@@ -2,28 +2,33 @@
  * Picks the vector index a database can hold: pgvector where the extension can be created,
  * else the brute-force float8[] fallback (e.g. a stock Debian PostgreSQL without pgvector).
  */
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { PgVectorIndex } from './pgvector';
 import type { Db, VectorIndex } from './ports';
 import { SqlArrayVectorIndex } from './sqlvectors';
 
-export interface ChoiceLogger {
-  info(details: object, message: string): void;
-}
+export type ChoiceLogger = Pick<Logger, 'info'>;
 
-const defaultLogger: ChoiceLogger = pino({ name: 'memory.vectors', level: process.env.LOG_LEVEL ?? 'info' });
-
-export async function chooseVectorIndex(db: Db, log: ChoiceLogger = defaultLogger): Promise<VectorIndex> {
+/**
+ * @param dimensions when given, the chosen index is made ready for vectors of that size
+ * @param log told which index was chosen, and why when it is the fallback
+ */
+export async function chooseVectorIndex(db: Db, dimensions?: number, log?: ChoiceLogger): Promise<VectorIndex> {
+  const logger = log ?? pino({ name: 'memory.vectors', level: process.env.LOG_LEVEL ?? 'info' });
   const unavailable = await whyPgvectorUnavailable(db);
+  let index: VectorIndex;
   if (unavailable === null) {
-    log.info({ index: 'pgvector', flavor: db.flavor }, 'vector index: pgvector (HNSW, cosine)');
-    return new PgVectorIndex(db);
+    logger.info({ index: 'pgvector', flavor: db.flavor }, 'vector index: pgvector (HNSW, cosine)');
+    index = new PgVectorIndex(db);
+  } else {
+    logger.info(
+      { index: 'sql-float8[]', flavor: db.flavor, reason: unavailable },
+      'vector index: float8[] fallback with brute-force cosine (pgvector unavailable)',
+    );
+    index = new SqlArrayVectorIndex(db);
   }
-  log.info(
-    { index: 'sql-float8[]', flavor: db.flavor, reason: unavailable },
-    'vector index: float8[] fallback with brute-force cosine (pgvector unavailable)',
-  );
-  return new SqlArrayVectorIndex(db);
+  if (dimensions !== undefined) await index.ensureReady(dimensions);
+  return index;
 }
 
 /** null when `CREATE EXTENSION vector` works here, else the reason it does not. */

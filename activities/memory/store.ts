@@ -1,0 +1,419 @@
+/**
+ * The memory of Mycelium: people, sources, items and their chunks, meetings, briefs and their
+ * lineage, over one Db (PGlite or Postgres) plus a VectorIndex and an Embedder.
+ *
+ * Every retrieval goes through RetrievalFilter.visibleTo (see filters.ts); lookups by id
+ * (getItems, getChunks, getMeeting) do not filter, they serve ids a retrieval already vetted.
+ */
+import {
+  Brief as BriefSchema,
+  type Brief,
+  type Item,
+  type ItemKind,
+  type Meeting,
+  type ParsedUnit,
+  Person as PersonSchema,
+  type Person,
+  type PersonId,
+  type Quarantined,
+} from '../../schemas/entities';
+import { reciprocalRankFusion } from './fusion';
+import { retrievalConditions, SqlParams } from './filters';
+import { chunkIdOf, removeStoredUnit, storeParsedUnit } from './ingest';
+import { selectPeople, upsertPeopleIn } from './people';
+import type { Db, Embedder, Hit, LineageEntry, RetrievalFilter, StoredChunk, StoreUnitResult, VectorIndex } from './ports';
+import {
+  BRIEF_COLUMNS,
+  type BriefRow,
+  briefFromRow,
+  type ChunkRow,
+  ITEM_COLUMNS,
+  itemFromRow,
+  type ItemRow,
+  type LineageRecord,
+  lineageFromRow,
+  type LineageRow,
+  MEETING_COLUMNS,
+  meetingFromRow,
+  type MeetingRow,
+  segmentFromChunk,
+} from './rows';
+
+export interface MemoryStoreDeps {
+  db: Db;
+  vectors: VectorIndex;
+  embedder: Embedder;
+}
+
+export interface SourceRecord {
+  id: string;
+  kind: string;
+  config: Record<string, unknown>;
+  cursor: unknown;
+  updatedAt: Date;
+}
+
+export interface QuarantineRecord extends Quarantined {
+  fileHash?: string;
+  createdAt: Date;
+}
+
+/** Hybrid search asks each side for this many candidates per requested hit, so fusion has overlap to work with. */
+const HYBRID_CANDIDATES_PER_HIT = 4;
+const HYBRID_MIN_CANDIDATES = 20;
+
+export class MemoryStore {
+  readonly #db: Db;
+  readonly #vectors: VectorIndex;
+  readonly #embedder: Embedder;
+  #ready: Promise<void> | undefined;
+
+  constructor(deps: MemoryStoreDeps) {
+    this.#db = deps.db;
+    this.#vectors = deps.vectors;
+    this.#embedder = deps.embedder;
+  }
+
+  /** Prepares the vector index for the embedder's dimensions; called by the methods that need it. */
+  ready(): Promise<void> {
+    this.#ready ??= this.#vectors.ensureReady(this.#embedder.dimensions).catch((error: unknown) => {
+      this.#ready = undefined; // let a later call retry (e.g. the server was briefly unreachable)
+      throw error;
+    });
+    return this.#ready;
+  }
+
+  // ---- people
+
+  async upsertPeople(people: Person[]): Promise<void> {
+    const parsed = PersonSchema.array().parse(people);
+    await this.#db.transaction((tx) => upsertPeopleIn(tx, parsed));
+  }
+
+  listPeople(): Promise<Person[]> {
+    return selectPeople(this.#db);
+  }
+
+  async getPerson(id: PersonId): Promise<Person | undefined> {
+    return (await selectPeople(this.#db, [id.trim().toLowerCase()]))[0];
+  }
+
+  peopleByIds(ids: PersonId[]): Promise<Person[]> {
+    return selectPeople(this.#db, ids.map((id) => id.trim().toLowerCase()));
+  }
+
+  // ---- sources and sync state
+
+  async upsertSource(source: { id: string; kind: string; config: Record<string, unknown> }): Promise<void> {
+    await this.#db.query(
+      `INSERT INTO sources (id, kind, config) VALUES ($1, $2, $3::jsonb)
+       ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, config = EXCLUDED.config, updated_at = now()`,
+      [source.id, source.kind, JSON.stringify(source.config)],
+    );
+  }
+
+  async getSource(id: string): Promise<SourceRecord | undefined> {
+    const { rows } = await this.#db.query<{ id: string; kind: string; config: Record<string, unknown>; cursor: unknown; updated_at: Date }>(
+      'SELECT id, kind, config, cursor, updated_at FROM sources WHERE id = $1',
+      [id],
+    );
+    const row = rows[0];
+    return row && { id: row.id, kind: row.kind, config: row.config, cursor: row.cursor, updatedAt: new Date(row.updated_at) };
+  }
+
+  async setCursor(id: string, cursor: unknown): Promise<void> {
+    const { rows } = await this.#db.query(
+      'UPDATE sources SET cursor = $2::jsonb, updated_at = now() WHERE id = $1 RETURNING id',
+      [id, JSON.stringify(cursor ?? null)],
+    );
+    if (rows.length === 0) throw new Error(`unknown source ${id}: upsertSource it first`);
+  }
+
+  /** path -> file hash of every file of the source stored so far (quarantined files are not in it). */
+  async fileHashes(sourceId: string): Promise<Map<string, string>> {
+    const { rows } = await this.#db.query<{ path: string; file_hash: string }>(
+      'SELECT path, file_hash FROM source_files WHERE source_id = $1',
+      [sourceId],
+    );
+    return new Map(rows.map((r) => [r.path, r.file_hash]));
+  }
+
+  async storeUnit(sourceId: string, unit: ParsedUnit): Promise<StoreUnitResult> {
+    await this.ready();
+    return storeParsedUnit({ db: this.#db, vectors: this.#vectors, embedder: this.#embedder }, sourceId, unit);
+  }
+
+  /** Forgets a file that no longer exists: its items (with chunks and vectors), meetings and sync record. */
+  async removeUnit(sourceId: string, path: string): Promise<{ removed: number }> {
+    await this.ready();
+    return removeStoredUnit({ db: this.#db, vectors: this.#vectors }, sourceId, path);
+  }
+
+  // ---- quarantine
+
+  async quarantine(q: Quarantined & { fileHash?: string }): Promise<void> {
+    await this.#db.query(
+      `INSERT INTO quarantine (source_id, path, reason, file_hash) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (source_id, path) DO UPDATE SET reason = EXCLUDED.reason, file_hash = EXCLUDED.file_hash, created_at = now()`,
+      [q.sourceId, q.path, q.reason, q.fileHash ?? null],
+    );
+  }
+
+  async listQuarantine(sourceId?: string): Promise<QuarantineRecord[]> {
+    const { rows } = await this.#db.query<{ source_id: string; path: string; reason: string; file_hash: string | null; created_at: Date }>(
+      `SELECT source_id, path, reason, file_hash, created_at FROM quarantine
+       WHERE $1::text IS NULL OR source_id = $1 ORDER BY source_id, path`,
+      [sourceId ?? null],
+    );
+    return rows.map((r) => ({
+      sourceId: r.source_id,
+      path: r.path,
+      reason: r.reason,
+      ...(r.file_hash === null ? {} : { fileHash: r.file_hash }),
+      createdAt: new Date(r.created_at),
+    }));
+  }
+
+  // ---- meetings
+
+  async getMeeting(id: string): Promise<Meeting | undefined> {
+    const { rows } = await this.#db.query<MeetingRow>(`SELECT ${MEETING_COLUMNS} FROM meetings WHERE id = $1`, [id]);
+    return rows[0] && meetingFromRow(rows[0]);
+  }
+
+  /** Meetings starting in [from, to), earliest first. */
+  async listMeetings(opts: { from?: Date; to?: Date; status?: Meeting['status'] } = {}): Promise<Meeting[]> {
+    const { rows } = await this.#db.query<MeetingRow>(
+      `SELECT ${MEETING_COLUMNS} FROM meetings
+       WHERE ($1::timestamptz IS NULL OR starts_at >= $1)
+         AND ($2::timestamptz IS NULL OR starts_at < $2)
+         AND ($3::text IS NULL OR status = $3)
+       ORDER BY starts_at, id`,
+      [opts.from ?? null, opts.to ?? null, opts.status ?? null],
+    );
+    return rows.map(meetingFromRow);
+  }
+
+  /**
+   * The latest earlier occurrence of the meeting's series. Cancelled occurrences are skipped:
+   * they did not happen, so they hold nothing to follow up on.
+   */
+  async previousInSeries(meeting: Pick<Meeting, 'id' | 'seriesId' | 'startsAt'>): Promise<Meeting | undefined> {
+    if (!meeting.seriesId) return undefined;
+    const { rows } = await this.#db.query<MeetingRow>(
+      `SELECT ${MEETING_COLUMNS} FROM meetings
+       WHERE series_id = $1 AND starts_at < $2 AND id <> $3 AND status <> 'cancelled'
+       ORDER BY starts_at DESC LIMIT 1`,
+      [meeting.seriesId, new Date(meeting.startsAt), meeting.id],
+    );
+    return rows[0] && meetingFromRow(rows[0]);
+  }
+
+  // ---- items and chunks
+
+  /** Items in the order of `ids` (unknown ids skipped), segments rebuilt from their chunks. */
+  async getItems(ids: string[]): Promise<Item[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.#db.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM items WHERE id = ANY($1::text[])`, [ids]);
+    const items = await this.#withSegments(rows);
+    const byId = new Map(items.map((i) => [i.id, i]));
+    return [...new Set(ids)].flatMap((id) => byId.get(id) ?? []);
+  }
+
+  /** Chunks in the order of `refs` (unknown refs skipped). */
+  async getChunks(refs: { itemId: string; position: number }[]): Promise<StoredChunk[]> {
+    if (refs.length === 0) return [];
+    const ids = refs.map((r) => chunkIdOf(r.itemId, r.position));
+    const { rows } = await this.#db.query<ChunkRow & { id: string }>(
+      'SELECT id, item_id, position, text, speaker_id, start_ms FROM chunks WHERE id = ANY($1::text[])',
+      [ids],
+    );
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ids.flatMap((id) => {
+      const r = byId.get(id);
+      if (!r) return [];
+      return [
+        {
+          itemId: r.item_id,
+          position: Number(r.position),
+          text: r.text,
+          speakerId: r.speaker_id,
+          ...(r.start_ms === null ? {} : { startMs: Number(r.start_ms) }),
+        },
+      ];
+    });
+  }
+
+  /**
+   * Items written by one of `people` that ALL of them may see (content every one of them can
+   * be shown), newest first.
+   */
+  async itemsAmong(opts: { people: PersonId[]; since?: Date; kinds?: ItemKind[]; limit?: number }): Promise<Item[]> {
+    const people = [...new Set(opts.people.map((p) => p.trim().toLowerCase()))];
+    if (people.length === 0) return [];
+    const { rows } = await this.#db.query<ItemRow>(
+      `SELECT ${ITEM_COLUMNS} FROM items
+       WHERE author_id = ANY($1::text[]) AND access @> $1::text[]
+         AND ($2::timestamptz IS NULL OR occurred_at >= $2)
+         AND ($3::text[] IS NULL OR kind = ANY($3::text[]))
+       ORDER BY occurred_at DESC, id
+       LIMIT $4`,
+      [people, opts.since ?? null, opts.kinds ?? null, opts.limit ?? 500],
+    );
+    return this.#withSegments(rows);
+  }
+
+  /**
+   * Items matching a retrieval filter (visibleTo always applies), newest first: the
+   * "what happened lately" read, where searchText/searchHybrid are the "what is relevant" one.
+   */
+  async findItems(filter: RetrievalFilter, limit: number): Promise<Item[]> {
+    if (limit <= 0) return [];
+    const params = new SqlParams();
+    const where = retrievalConditions(
+      filter,
+      { access: 'access', kind: 'kind', itemId: 'id', threadId: 'thread_id', occurredAt: 'occurred_at' },
+      params,
+    );
+    const { rows } = await this.#db.query<ItemRow>(
+      `SELECT ${ITEM_COLUMNS} FROM items WHERE ${where} ORDER BY occurred_at DESC, id LIMIT ${params.add(limit)}`,
+      params.values,
+    );
+    return this.#withSegments(rows);
+  }
+
+  async #withSegments(rows: ItemRow[]): Promise<Item[]> {
+    const segmented = rows.filter((r) => r.has_segments).map((r) => r.id);
+    const chunks =
+      segmented.length === 0
+        ? []
+        : (
+            await this.#db.query<ChunkRow>(
+              `SELECT item_id, position, text, speaker_id, start_ms FROM chunks
+               WHERE item_id = ANY($1::text[]) ORDER BY item_id, position`,
+              [segmented],
+            )
+          ).rows;
+    const byItem = new Map<string, ChunkRow[]>();
+    for (const c of chunks) byItem.set(c.item_id, [...(byItem.get(c.item_id) ?? []), c]);
+    return rows.map((r) => itemFromRow(r, (byItem.get(r.id) ?? []).map(segmentFromChunk)));
+  }
+
+  // ---- retrieval
+
+  /**
+   * Full-text search over chunks, ranked by ts_rank_cd. The words are OR-ed, so a chunk that
+   * matches only some of a multi-word question still comes back, ranked below fuller matches.
+   */
+  async searchText(query: string, filter: RetrievalFilter, limit: number): Promise<Hit[]> {
+    const words = searchWords(query);
+    if (words.length === 0 || limit <= 0) return [];
+    const params = new SqlParams();
+    // Only letters and digits reach websearch_to_tsquery, so "or" is the only operator in it.
+    const tsquery = `websearch_to_tsquery('english', ${params.add(words.join(' or '))})`;
+    const where = retrievalConditions(
+      filter,
+      { access: 'i.access', kind: 'i.kind', itemId: 'c.item_id', threadId: 'i.thread_id', occurredAt: 'i.occurred_at' },
+      params,
+    );
+    const { rows } = await this.#db.query<{ item_id: string; position: number; score: number }>(
+      `SELECT c.item_id, c.position, ts_rank_cd(c.tsv, q.query) AS score
+       FROM chunks c
+       JOIN items i ON i.id = c.item_id
+       CROSS JOIN ${tsquery} AS q(query)
+       WHERE c.tsv @@ q.query AND ${where}
+       ORDER BY score DESC, i.occurred_at DESC, c.item_id, c.position
+       LIMIT ${params.add(limit)}`,
+      params.values,
+    );
+    return rows.map((r) => ({ itemId: r.item_id, position: Number(r.position), score: Number(r.score) }));
+  }
+
+  /** Nearest chunks to the embedded query, filtered inside the vector index. */
+  async searchVector(query: string, filter: RetrievalFilter, limit: number): Promise<Hit[]> {
+    if (limit <= 0) return [];
+    await this.ready();
+    const [vector] = await this.#embedder.embed([query]);
+    if (!vector) return [];
+    return this.#vectors.query(vector, filter, limit);
+  }
+
+  /** Full-text and vector hits fused by reciprocal rank (k = 60); `score` is the fused score. */
+  async searchHybrid(query: string, filter: RetrievalFilter, limit: number): Promise<Hit[]> {
+    if (limit <= 0) return [];
+    const candidates = Math.max(limit * HYBRID_CANDIDATES_PER_HIT, HYBRID_MIN_CANDIDATES);
+    const [text, vector] = await Promise.all([
+      this.searchText(query, filter, candidates),
+      this.searchVector(query, filter, candidates),
+    ]);
+    return reciprocalRankFusion([text, vector], { limit });
+  }
+
+  // ---- briefs and lineage
+
+  /**
+   * Saves a brief and the lineage of what it was built from, in one transaction. Idempotent
+   * by brief id: a retried activity finds the brief saved and writes nothing (created: false).
+   */
+  async saveBrief(brief: Brief, lineage: LineageEntry[]): Promise<{ created: boolean }> {
+    const b = BriefSchema.parse(brief);
+    return this.#db.transaction(async (tx) => {
+      const { rows } = await tx.query(
+        `INSERT INTO briefs (id, meeting_id, recipients, sections, citations, markdown, workflow_id, run_id, created_at)
+         VALUES ($1, $2, $3::text[], $4::jsonb, $5::jsonb, $6, $7, $8, $9)
+         ON CONFLICT (id) DO NOTHING RETURNING id`,
+        [b.id, b.meetingId, b.recipients, JSON.stringify(b.sections), JSON.stringify(b.citations), b.markdown, b.workflowId, b.runId, b.createdAt],
+      );
+      if (rows.length === 0) return { created: false };
+      if (lineage.length > 0) {
+        await tx.query(
+          `INSERT INTO lineage (artifact_type, artifact_id, item_id, position, workflow_id, run_id, activity)
+           SELECT artifact_type, artifact_id, item_id, position, workflow_id, run_id, activity
+           FROM jsonb_to_recordset($1::jsonb) AS l(artifact_type text, artifact_id text, item_id text, position integer,
+                                                   workflow_id text, run_id text, activity text)`,
+          [
+            JSON.stringify(
+              lineage.map((l) => ({
+                artifact_type: l.artifactType,
+                artifact_id: l.artifactId,
+                item_id: l.itemId,
+                position: l.position ?? null,
+                workflow_id: l.workflowId,
+                run_id: l.runId,
+                activity: l.activity,
+              })),
+            ),
+          ],
+        );
+      }
+      return { created: true };
+    });
+  }
+
+  async getBrief(id: string): Promise<Brief | undefined> {
+    const { rows } = await this.#db.query<BriefRow>(`SELECT ${BRIEF_COLUMNS} FROM briefs WHERE id = $1`, [id]);
+    return rows[0] && briefFromRow(rows[0]);
+  }
+
+  async latestBrief(meetingId: string): Promise<Brief | undefined> {
+    const { rows } = await this.#db.query<BriefRow>(
+      `SELECT ${BRIEF_COLUMNS} FROM briefs WHERE meeting_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1`,
+      [meetingId],
+    );
+    return rows[0] && briefFromRow(rows[0]);
+  }
+
+  async lineageOf(artifactId: string): Promise<LineageRecord[]> {
+    const { rows } = await this.#db.query<LineageRow>(
+      `SELECT artifact_type, artifact_id, item_id, position, workflow_id, run_id, activity, created_at
+       FROM lineage WHERE artifact_id = $1 ORDER BY id`,
+      [artifactId],
+    );
+    return rows.map(lineageFromRow);
+  }
+}
+
+/** Lower-cased words of a free-text query; "or" is dropped because websearch syntax reads it as the operator. */
+export function searchWords(query: string): string[] {
+  return (query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => w !== 'or');
+}

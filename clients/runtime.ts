@@ -3,6 +3,7 @@
  * server), the store (DATABASE_URL, or PGlite under .mycelium/), and optionally an in-process worker.
  * Every client surface (CLI, demo, tests) opens the stack here, so there is one way to wire it.
  */
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
@@ -64,6 +65,7 @@ export async function openStack(options: StackOptions): Promise<Stack> {
   };
   try {
     const home = myceliumHome();
+    await mkdir(home, { recursive: true });
     const db = await openDb({
       databaseUrl: options.databaseUrl ?? process.env.DATABASE_URL,
       dataDir: options.pgliteDir === null ? undefined : (options.pgliteDir ?? join(home, 'pgdata')),

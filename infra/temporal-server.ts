@@ -211,6 +211,8 @@ export interface EnsureTemporalOptions {
   port?: number;
   uiPort?: number | false;
   startTimeoutMs?: number;
+  /** how long to wait for an existing server (TEMPORAL_ADDRESS, or one found on the dev-server port) to answer (default 10 s) */
+  connectTimeoutMs?: number;
   /**
    * When the dev-server port already has a Temporal server (e.g. a `myc dev` in another terminal), use it
    * instead of failing (default true). Its stop() is then a no-op.
@@ -242,7 +244,7 @@ export async function ensureTemporal(opts: EnsureTemporalOptions): Promise<Tempo
   const useExisting = async (address: string, why: string): Promise<TemporalHandle> => {
     log.info({ address }, why);
     try {
-      await checkTemporal(address, namespace, 10_000);
+      await checkTemporal(address, namespace, opts.connectTimeoutMs ?? 10_000);
     } catch (err) {
       throw new TemporalServerError(
         `Temporal server at ${address} is not usable: ${errMessage(err)}` +
@@ -262,7 +264,7 @@ export async function ensureTemporal(opts: EnsureTemporalOptions): Promise<Tempo
       log,
       namespace,
       searchAttributes,
-      dbFile: opts.dbFile,
+      dbFile: opts.dbFile === undefined ? temporalDbFile(env) : opts.dbFile,
       port: opts.port,
       uiPort: opts.uiPort,
       startTimeoutMs: opts.startTimeoutMs,
@@ -394,7 +396,7 @@ async function assertPortFree(host: string, port: number, what: string): Promise
   if (what !== 'Temporal frontend') {
     throw new PortInUseError(`port ${port} (${what}) on ${host} is already in use. Free it or pick another port.`, port, false);
   }
-  const temporal = await isTemporalServer(`${host}:${port}`, 3000);
+  const temporal = await isTemporalServer(`${host}:${port}`, 2000);
   throw new PortInUseError(
     temporal
       ? `port ${port} (${what}) is already used by another Temporal server. Stop it, use it via TEMPORAL_ADDRESS=${host}:${port}, or pick another port.`

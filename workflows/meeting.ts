@@ -102,6 +102,8 @@ export async function ensureMeetingHasContext(input: MeetingWorkflowInput): Prom
 
   for (;;) {
     const needsBrief = briefForStart !== startsAt;
+    // asking again for a brief that is already out is answered by the one out there
+    if (!needsBrief) prepareNow = false;
     const untilPrepare = Date.parse(prepareAt()) - Date.now();
     const untilStart = Date.parse(startsAt) - Date.now();
 
@@ -121,7 +123,7 @@ export async function ensureMeetingHasContext(input: MeetingWorkflowInput): Prom
 
     // Wake at the next deadline, or at once when a signal changes the picture.
     const wakeIn = needsBrief ? untilPrepare : untilStart;
-    await condition(() => cancelled || changed || prepareNow, Math.max(wakeIn, 1));
+    await condition(() => cancelled || changed || (needsBrief && prepareNow), Math.max(wakeIn, 1));
     if (cancelled) {
       phase = 'cancelled';
       log.info('meeting cancelled; no brief', { meetingId: input.meetingId });

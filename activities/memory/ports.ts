@@ -2,7 +2,7 @@
  * The ports of the memory layer. Activities depend on these interfaces only, so tests
  * swap the world (PGlite or a real Postgres server), never the code.
  */
-import type { Brief, Item, Meeting, ParsedUnit, Person, PersonId, Quarantined } from '../../schemas/entities';
+import type { Item, PersonId } from '../../schemas/entities';
 
 /** The minimal SQL surface both PGlite and node-postgres provide. */
 export interface Sql {

@@ -2,12 +2,15 @@
  * Picks the vector index a database can hold: pgvector where the extension can be created,
  * else the brute-force float8[] fallback (e.g. a stock Debian PostgreSQL without pgvector).
  */
-import { pino, type Logger } from 'pino';
+import { pino } from 'pino';
 import { PgVectorIndex } from './pgvector';
 import type { Db, VectorIndex } from './ports';
 import { SqlArrayVectorIndex } from './sqlvectors';
 
-export type ChoiceLogger = Pick<Logger, 'info'>;
+/** The one logging call made here; a pino Logger fits. */
+export interface ChoiceLogger {
+  info(details: object, message: string): void;
+}
 
 /**
  * @param dimensions when given, the chosen index is made ready for vectors of that size

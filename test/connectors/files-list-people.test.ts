@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Person } from '../../schemas/entities';
 import { directoryFrom, itemIdFor, listUnits, parseUnit } from '../../activities/connectors/files';
+import { describeJsonError } from '../../activities/connectors/files/json';
 import { BAD, context, quarantineReason, TEAM, teamPeople, tempCopy } from './helpers';
 
 describe('listUnits', () => {
@@ -187,5 +188,32 @@ describe('directory and ids', () => {
     expect(itemIdFor('acme', 'C0GENERAL/1736762400.000201')).not.toBe(id);
     // no ambiguity between the two parts
     expect(itemIdFor('ab', 'c')).not.toBe(itemIdFor('a', 'bc'));
+  });
+});
+
+describe('JSON error positions', () => {
+  const describeParse = (text: string): string => {
+    try {
+      JSON.parse(text);
+    } catch (err) {
+      return describeJsonError(text, (err as Error).message);
+    }
+    throw new Error('expected invalid JSON');
+  };
+
+  it('locates every kind of engine error', () => {
+    // the whole (short) input quoted
+    expect(describeParse('{\n  "a": 1,\n  "b": }')).toBe("invalid JSON at line 3 column 8 (Unexpected token '}')");
+    // context at the start, in the middle, at the end
+    expect(describeParse('{"a": x, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb": 1}')).toBe("invalid JSON at line 1 column 7 (Unexpected token 'x')");
+    expect(describeParse('{"aaaaaaaaaaaaaaaaaaaaaaa": 1,\n "b": [1, 2,],\n "cccccccccccccccccc": 2}')).toBe(
+      "invalid JSON at line 2 column 13 (Unexpected token ']')",
+    );
+    expect(describeParse('{"people": [\n  {"a": tru}\n]}\n')).toBe("invalid JSON at line 2 column 12 (Unexpected token '}')");
+    // "at position N"
+    expect(describeParse('{"a": "x"}}')).toBe('invalid JSON at line 1 column 11 (Unexpected non-whitespace character after JSON)');
+    // the end of the input
+    expect(describeParse('{"a": "unterminated')).toBe('truncated: JSON ends unexpectedly at line 1 column 20');
+    expect(describeParse('  ')).toBe('empty file (no JSON)');
   });
 });

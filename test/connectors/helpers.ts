@@ -59,3 +59,9 @@ export async function tempCopy(from: string): Promise<{ dir: string; cleanup: ()
 }
 
 export const json = (unit: ParsedUnit): string => JSON.stringify(unit);
+
+/** Fails naming the first secret found in the text (without dumping the whole text). */
+export function expectAbsent(text: string, secrets: readonly string[]): void {
+  const found = secrets.filter((s) => text.includes(s));
+  expect(found, 'strings that must not appear in the output').toEqual([]);
+}

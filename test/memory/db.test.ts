@@ -5,6 +5,7 @@ import { cp, mkdtemp, readdir, rm, writeFile, appendFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openDb } from '../../activities/memory/db';
 import { loadMigrations, migrate, MIGRATIONS_DIR, MigrationChecksumError } from '../../activities/memory/migrate';
 import type { Db } from '../../activities/memory/ports';
 import { createTestDatabase, DB_FLAVORS, type DbFlavor, useTestDatabase } from '../support/db';
@@ -172,6 +173,45 @@ describe.each(DB_FLAVORS)('migrations on %s', (flavor) => {
       await expect(loadMigrations(dir)).rejects.toThrow(/7-oops\.sql/);
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('openDb', () => {
+  it('keeps a PGlite database in its data folder across reopening, pgvector included', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'mycelium-pglite-'));
+    try {
+      const first = await openDb({ dataDir });
+      expect(first.flavor).toBe('pglite');
+      await migrate(first);
+      await first.exec(`CREATE EXTENSION IF NOT EXISTS vector; INSERT INTO sources (id, kind) VALUES ('kept', 'files');`);
+      await first.close();
+
+      const second = await openDb({ dataDir });
+      try {
+        expect((await migrate(second)).applied).toEqual([]);
+        expect((await second.query<{ id: string }>('SELECT id FROM sources')).rows).toEqual([{ id: 'kept' }]);
+        expect((await second.query<{ d: number }>(`SELECT '[1,0]'::vector <=> '[0,1]'::vector AS d`)).rows[0]?.d).toBeCloseTo(1, 6);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('connects to a server when given a URL, even with a data folder', async () => {
+    const database = await createTestDatabase('postgres');
+    try {
+      const db = await openDb({ databaseUrl: database.url, dataDir: '/nonexistent/never-used' });
+      try {
+        expect(db.flavor).toBe('postgres');
+        expect((await db.query<{ db: string }>('SELECT current_database() AS db')).rows[0]?.db).toBe(new URL(database.url!).pathname.slice(1));
+      } finally {
+        await db.close();
+      }
+    } finally {
+      await database.dispose();
     }
   });
 });

@@ -17,7 +17,7 @@ export function parseJson(text: string, unitPath: string, label?: string): unkno
 export function describeJsonError(text: string, message: string): string {
   if (text.trim() === '') return 'empty file (no JSON)';
   const offset = errorOffset(text, message);
-  const detail = message.replace(/ in JSON at position \d+.*$/s, '').replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '');
+  const detail = message.replace(/\s*(in JSON )?at position \d+.*$/s, '').replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '');
   if (offset === undefined) return `invalid JSON (${detail})`;
   const { line, column } = lineColumn(text, offset);
   if (offset >= text.trimEnd().length) return `truncated: JSON ends unexpectedly at line ${line} column ${column}`;

@@ -2,7 +2,7 @@
  * Reading a unit safely: the path stays inside the root, the size is checked before the
  * file is read, binary content is refused, text must be UTF-8.
  */
-import { lstat, readFile } from 'node:fs/promises';
+import { lstat, open } from 'node:fs/promises';
 import path from 'node:path';
 import { QuarantineError } from './types';
 
@@ -43,14 +43,32 @@ export async function readBounded(absPath: string, unitPath: string, maxBytes: n
   if (stat.size > maxBytes) {
     throw new QuarantineError(unitPath, `${prefix}file is ${formatBytes(stat.size)}, over the ${formatBytes(maxBytes)} limit`);
   }
-  const buf = await readFile(absPath);
-  if (buf.length > maxBytes) {
-    // grew between stat and read
-    throw new QuarantineError(unitPath, `${prefix}file is ${formatBytes(buf.length)}, over the ${formatBytes(maxBytes)} limit`);
+  // never more than the size just checked: a file that grows meanwhile is not read past it
+  const buf = await readAtMost(absPath, stat.size + 1);
+  if (buf.length !== stat.size) {
+    // transient, not the file's fault: a plain Error, so the activity is retried rather than the file quarantined
+    throw new Error(`${unitPath}: ${label ? `${label} ` : ''}changed while being read (${stat.size} bytes expected, ${buf.length} read)`);
   }
   const nul = buf.indexOf(0);
   if (nul !== -1) throw new QuarantineError(unitPath, `${prefix}binary content (NUL byte at offset ${nul})`);
   return buf;
+}
+
+/** The first `limit` bytes of a file (fewer if it is shorter). */
+async function readAtMost(absPath: string, limit: number): Promise<Buffer> {
+  const handle = await open(absPath, 'r');
+  try {
+    const buf = Buffer.alloc(limit);
+    let filled = 0;
+    while (filled < limit) {
+      const { bytesRead } = await handle.read(buf, filled, limit - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return buf.subarray(0, filled);
+  } finally {
+    await handle.close();
+  }
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });

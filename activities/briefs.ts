@@ -14,6 +14,8 @@ import { gatherMeetingContext } from './intelligence/meeting-context';
 
 export interface PrepareBriefInput {
   meetingId: string;
+  /** the meeting time this brief is for, as the workflow knows it (a brief per time the meeting is at) */
+  startsAt: string;
 }
 
 export interface PrepareBriefResult {
@@ -23,7 +25,7 @@ export interface PrepareBriefResult {
 }
 
 export function createBriefActivities(deps: ActivityDeps) {
-  async function prepareBrief({ meetingId }: PrepareBriefInput): Promise<PrepareBriefResult> {
+  async function prepareBrief({ meetingId, startsAt }: PrepareBriefInput): Promise<PrepareBriefResult> {
     const { workflowExecution } = Context.current().info;
     if (!workflowExecution) throw ApplicationFailure.nonRetryable('prepareBrief runs only inside a workflow', 'NoWorkflow');
     const meeting = await deps.store.getMeeting(meetingId);
@@ -36,7 +38,7 @@ export function createBriefActivities(deps: ActivityDeps) {
     const nameOf = (id: PersonId | null | undefined): string => (id ? (names.get(id) ?? OUTSIDE_OPT_IN) : OUTSIDE_OPT_IN);
 
     const briefId = `brief_${createHash('sha256')
-      .update(`${meetingId}\n${meeting.startsAt.toISOString()}\n${workflowExecution.workflowId}\n${workflowExecution.runId}`)
+      .update(`${meetingId}\n${startsAt}\n${workflowExecution.workflowId}\n${workflowExecution.runId}`)
       .digest('hex')
       .slice(0, 20)}`;
     const brief = composeBrief(context, nameOf, {

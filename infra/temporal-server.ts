@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Connection, isGrpcServiceError } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { temporalConfig } from '../temporal.config';
-import { describeExit, spawnGuarded, type ExitInfo } from './guarded-process';
+import { describeExit, spawnGuarded, type ExitInfo, type GuardedProcess } from './guarded-process';
 import { temporalDbFile } from './paths';
 import { resolveTemporalCli } from './temporal-cli';
 
@@ -97,79 +97,101 @@ export async function startTemporalDevServer(opts: StartTemporalDevServerOptions
   const requestedPort = opts.port ?? temporalConfig.devServer.port;
   const dbFile = opts.dbFile === undefined ? temporalDbFile() : opts.dbFile;
 
-  const port = requestedPort === 0 ? await findFreePort(ip) : requestedPort;
-  if (requestedPort !== 0) await assertPortFree(ip, port, 'Temporal frontend');
-  let uiPort: number | false = false;
-  let uiPortFixed = false;
-  if (opts.uiPort === 0 || (opts.uiPort === undefined && requestedPort === 0)) {
-    do {
-      uiPort = await findFreePort(ip);
-    } while (uiPort === port);
-  } else if (opts.uiPort === undefined) {
-    uiPort = port + 1000;
-    uiPortFixed = true;
-  } else if (opts.uiPort !== false) {
-    uiPort = opts.uiPort;
-    uiPortFixed = true;
-  }
-  if (uiPort !== false && uiPortFixed) await assertPortFree(ip, uiPort, 'Temporal Web UI');
-
-  const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--namespace', namespace];
-  if (uiPort === false) args.push('--headless');
-  else args.push('--ui-port', String(uiPort));
-  if (dbFile) {
-    await fs.mkdir(path.dirname(path.resolve(dbFile)), { recursive: true });
-    args.push('--db-filename', path.resolve(dbFile));
-  }
+  if (dbFile) await fs.mkdir(path.dirname(path.resolve(dbFile)), { recursive: true });
   for (const sa of searchAttributes) {
     if (!(sa.type in INDEXED_VALUE_TYPE)) throw new TemporalServerError(`unknown search attribute type ${sa.type} for ${sa.name}`);
-    args.push('--search-attribute', `${sa.name}=${sa.type}`);
   }
-  args.push(...(opts.extraArgs ?? []));
+  const autoPorts = requestedPort === 0 || opts.uiPort === 0 || (opts.uiPort === undefined && requestedPort === 0);
 
-  const address = `${ip}:${port}`;
-  const uiUrl = uiPort === false ? undefined : `http://${ip}:${uiPort}`;
-  log.info({ cli: opts.cli, address, uiUrl, dbFile: dbFile ?? '(in-memory)', namespace }, 'starting Temporal dev server');
   const t0 = Date.now();
-  const proc = spawnGuarded({
-    name: 'temporal',
-    command: opts.cli,
-    args,
-    log,
-    stopSignal: 'SIGTERM',
-    killAfterMs: opts.stopGraceMs ?? 10_000,
-  });
-
   const deadline = t0 + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    const info = proc.exitInfo();
-    if (info) {
-      throw new TemporalServerError(
-        `Temporal dev server (${opts.cli}) ${describeExit(info)} before it became ready on ${address}.` +
-          tailSection(proc.outputTail()),
-      );
+  for (let attempt = 1; ; attempt++) {
+    const port = requestedPort === 0 ? await findFreePort(ip) : requestedPort;
+    if (requestedPort !== 0) await assertPortFree(ip, port, 'Temporal frontend');
+    let uiPort: number | false = false;
+    let uiPortFixed = false;
+    if (opts.uiPort === 0 || (opts.uiPort === undefined && requestedPort === 0)) {
+      do {
+        uiPort = await findFreePort(ip);
+      } while (uiPort === port);
+    } else if (opts.uiPort === undefined) {
+      uiPort = port + 1000;
+      uiPortFixed = true;
+    } else if (opts.uiPort !== false) {
+      uiPort = opts.uiPort;
+      uiPortFixed = true;
     }
-    if (Date.now() > deadline) {
-      await proc.stop(2000);
-      throw new TemporalServerError(
-        `Temporal dev server did not answer on ${address} within ${Math.round(timeoutMs / 1000)} s` +
-          (lastError ? ` (last error: ${errMessage(lastError)})` : '') +
-          '.' +
-          tailSection(proc.outputTail()),
-      );
-    }
-    if (await tcpOpen(ip, port, 500)) {
-      try {
-        await checkTemporal(address, namespace, Math.min(5000, Math.max(500, deadline - Date.now())));
-        break;
-      } catch (err) {
-        lastError = err;
+    if (uiPort !== false && uiPortFixed) await assertPortFree(ip, uiPort, 'Temporal Web UI');
+
+    const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--namespace', namespace];
+    if (uiPort === false) args.push('--headless');
+    else args.push('--ui-port', String(uiPort));
+    if (dbFile) args.push('--db-filename', path.resolve(dbFile));
+    for (const sa of searchAttributes) args.push('--search-attribute', `${sa.name}=${sa.type}`);
+    args.push(...(opts.extraArgs ?? []));
+
+    const address = `${ip}:${port}`;
+    const uiUrl = uiPort === false ? undefined : `http://${ip}:${uiPort}`;
+    log.info({ cli: opts.cli, address, uiUrl, dbFile: dbFile ?? '(in-memory)', namespace }, 'starting Temporal dev server');
+    const proc = spawnGuarded({
+      name: 'temporal',
+      command: opts.cli,
+      args,
+      log,
+      stopSignal: 'SIGTERM',
+      killAfterMs: opts.stopGraceMs ?? 10_000,
+    });
+
+    let lastError: unknown;
+    let retry = false;
+    for (;;) {
+      const info = proc.exitInfo();
+      if (info) {
+        const tail = proc.outputTail();
+        // a port we picked as free was taken before the server bound it
+        if (autoPorts && attempt < 3 && /address already in use/i.test(tail)) {
+          log.warn({ address, uiUrl }, 'a chosen port was taken before the server bound it; retrying with other ports');
+          retry = true;
+          break;
+        }
+        throw new TemporalServerError(
+          `Temporal dev server (${opts.cli}) ${describeExit(info)} before it became ready on ${address}.` + tailSection(tail),
+        );
       }
+      if (Date.now() > deadline) {
+        await proc.stop(2000);
+        throw new TemporalServerError(
+          `Temporal dev server did not answer on ${address} within ${Math.round(timeoutMs / 1000)} s` +
+            (lastError ? ` (last error: ${errMessage(lastError)})` : '') +
+            '.' +
+            tailSection(proc.outputTail()),
+        );
+      }
+      if (await tcpOpen(ip, port, 500)) {
+        try {
+          await checkTemporal(address, namespace, Math.min(5000, Math.max(500, deadline - Date.now())));
+          if (!proc.exitInfo()) break; // (still ours answering)
+        } catch (err) {
+          lastError = err;
+        }
+      }
+      await Promise.race([sleep(200), proc.exited]);
     }
-    await Promise.race([sleep(200), proc.exited]);
+    if (retry) continue;
+    return finishStart({ proc, address, uiUrl, namespace, searchAttributes, log, readyMs: Date.now() - t0 });
   }
-  const readyMs = Date.now() - t0;
+}
+
+async function finishStart(o: {
+  proc: GuardedProcess;
+  address: string;
+  uiUrl: string | undefined;
+  namespace: string;
+  searchAttributes: readonly SearchAttributeSpec[];
+  log: Logger;
+  readyMs: number;
+}): Promise<TemporalDevServer> {
+  const { proc, address, uiUrl, namespace, searchAttributes, log, readyMs } = o;
 
   let stopping = false;
   void proc.exited.then((info) => {

@@ -3,7 +3,15 @@
  * The CLI (demo, dev), the worker entrypoint and the tests all call this, never a copy of it.
  */
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  bundleWorkflowCode,
+  type LogLevel,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { temporalConfig } from '../temporal.config';
 
@@ -24,7 +32,19 @@ export interface WorkerOptions {
   deps: ActivityDeps;
 }
 
+let runtimeInstalled = false;
+
+/** The SDK logs worker state changes at INFO to the console; keep it to warnings unless asked (LOG_LEVEL). */
+function installRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const wanted = (process.env.LOG_LEVEL ?? 'warn').toUpperCase();
+  const level: LogLevel = (['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const).find((l) => l === wanted) ?? 'WARN';
+  Runtime.install({ logger: new DefaultLogger(level) });
+}
+
 export async function createWorker(options: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+  installRuntime();
   const connection = await NativeConnection.connect({ address: options.address });
   const worker = await Worker.create({
     connection,

@@ -90,7 +90,8 @@ export async function ensureMeetingHasContext(input: MeetingWorkflowInput): Prom
     cancelled = true;
   });
   setHandler(prepareNowSignal, () => {
-    prepareNow = true;
+    // asking again for a brief that is already out is answered by the one out there
+    if (briefForStart !== startsAt) prepareNow = true;
   });
   setHandler(statusQuery, status);
   setHandler(awaitBriefUpdate, async () => {
@@ -102,8 +103,6 @@ export async function ensureMeetingHasContext(input: MeetingWorkflowInput): Prom
 
   for (;;) {
     const needsBrief = briefForStart !== startsAt;
-    // asking again for a brief that is already out is answered by the one out there
-    if (!needsBrief) prepareNow = false;
     const untilPrepare = Date.parse(prepareAt()) - Date.now();
     const untilStart = Date.parse(startsAt) - Date.now();
 
@@ -111,7 +110,7 @@ export async function ensureMeetingHasContext(input: MeetingWorkflowInput): Prom
       prepareNow = false;
       changed = false;
       phase = 'preparing';
-      const brief = await prepareBrief({ meetingId: input.meetingId });
+      const brief = await prepareBrief({ meetingId: input.meetingId, startsAt });
       await deliverBrief({ briefId: brief.briefId });
       briefId = brief.briefId;
       briefForStart = startsAt;

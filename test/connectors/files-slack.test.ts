@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { directoryFrom, itemIdFor, parseUnit, slackTsToDate } from '../../activities/connectors/files';
+import { directoryFrom, itemIdFor, listUnits, parseUnit, slackTsToDate } from '../../activities/connectors/files';
 import { BAD, DAY, expectAbsent, json, quarantineReason, TEAM, teamContext, teamPeople, tempCopy } from './helpers';
 
 const DAY13 = 'slack/general/2025-01-13.json';
@@ -122,6 +122,20 @@ describe('slack export', () => {
     expect(after.items.map((i) => i.authorId)).toEqual(['bob@acme.test', 'dan@acme.test']);
     expectAbsent(json(after), ['Launch moves to Feb 12']);
     expect(after.items[0]!.access).toEqual(['bob@acme.test']);
+  });
+
+  it('accepts an export that is the source root itself', async () => {
+    const { dir, cleanup } = await tempCopy(path.join(TEAM, 'slack'));
+    try {
+      const { units, ignored } = await listUnits(dir);
+      expect(units.map((u) => u.path)).toEqual(['design/2025-01-14.json', 'general/2025-01-13.json', 'general/2025-01-14.json']);
+      expect(ignored).toEqual(['general/canvas.json', 'integration_logs.json']);
+      const unit = await parseUnit(await teamContext({ root: dir }), 'general/2025-01-13.json');
+      const inTeam = await parseUnit(await teamContext(), DAY13);
+      expect(unit.items).toEqual(inTeam.items); // ids do not depend on where the export sits
+    } finally {
+      await cleanup();
+    }
   });
 
   it('quarantines invalid day files and unknown channels', async () => {

@@ -89,6 +89,26 @@ describe('startTemporalDevServer', () => {
     expect((err as Error).message).toContain('fatal: sqlite file is corrupt');
   });
 
+  it('retries with other ports when a port it picked is taken before the server binds it', async () => {
+    const dir = await tempDir();
+    const flaky = await writeScript(
+      path.join(dir, 'temporal'),
+      `if [ ! -e "${dir}/tried" ]; then touch "${dir}/tried"; echo 'level=ERROR msg="cannot set frontend port: bind: address already in use"' >&2; exit 1; fi
+exec "${cli}" "$@"`,
+    );
+    const server = await startTemporalDevServer({ cli: flaky, log, port: 0, uiPort: false, dbFile: null });
+    try {
+      await expect(fs.stat(path.join(dir, 'tried'))).resolves.toBeTruthy();
+      expect(await tcpOpen('127.0.0.1', Number(server.address.split(':')[1]))).toBe(true);
+    } finally {
+      await server.stop();
+    }
+    // with a fixed port there is nothing to retry: the error says what happened
+    await fs.rm(path.join(dir, 'tried'));
+    const port = await findFreePort();
+    await expect(startTemporalDevServer({ cli: flaky, log, port, uiPort: false, dbFile: null })).rejects.toThrow(/address already in use/);
+  });
+
   it('gives up after the start deadline and kills the process', async () => {
     const dir = await tempDir();
     const pidFile = path.join(dir, 'pid');

@@ -215,3 +215,15 @@ describe('openDb', () => {
     }
   });
 });
+
+describe('test databases', () => {
+  it('fail the postgres variant with a clear message when TEST_DATABASE_URL is unset', async () => {
+    const saved = process.env.TEST_DATABASE_URL;
+    delete process.env.TEST_DATABASE_URL;
+    try {
+      await expect(createTestDatabase('postgres')).rejects.toThrow(/TEST_DATABASE_URL is not set/);
+    } finally {
+      if (saved !== undefined) process.env.TEST_DATABASE_URL = saved;
+    }
+  });
+});

@@ -124,6 +124,22 @@ describe('ensureMeetingHasContext', () => {
     const done = await handle.executeUpdate(awaitBriefUpdate);
     expect(done.phase).toBe('delivered');
     expect((await stack.store.latestBrief(meeting.id))?.id).toBe(done.briefId);
+
+    // Asking again is answered by the brief already out: no second brief, and the run stays healthy
+    // (this once spun the workflow in a busy loop until the deadlock detector killed it).
+    await handle.signal(prepareNowSignal);
+    const again = await handle.executeUpdate(awaitBriefUpdate);
+    expect(again.briefId).toBe(done.briefId);
+    expect(await handle.query(statusQuery)).toMatchObject({ phase: 'delivered', briefId: done.briefId });
+
+    // A moved meeting needs a new brief, and gets one when asked.
+    const moved = new Date(meeting.startsAt.getTime() + 3_600_000).toISOString();
+    await handle.signal(rescheduleSignal, { startsAt: moved, attendeeIds: meeting.attendeeIds });
+    expect((await handle.query(statusQuery)).phase).toBe('waiting');
+    await handle.signal(prepareNowSignal);
+    const rebriefed = await handle.executeUpdate(awaitBriefUpdate);
+    expect(rebriefed.briefId).toBeDefined();
+    expect(rebriefed.briefId).not.toBe(done.briefId);
     await handle.terminate('test done');
   });
 

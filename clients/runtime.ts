@@ -79,7 +79,7 @@ export async function openStack(options: StackOptions): Promise<Stack> {
     const temporal = await ensureTemporal({
       log,
       env: options.temporalAddress ? { ...process.env, TEMPORAL_ADDRESS: options.temporalAddress } : process.env,
-      namespace: options.namespace,
+      namespace: options.namespace ?? process.env.TEMPORAL_NAMESPACE,
     });
     closers.push(() => temporal.stop());
     const connection = await Connection.connect({ address: temporal.address });

@@ -279,6 +279,17 @@ export async function ensureTemporal(opts: EnsureTemporalOptions): Promise<Tempo
 
   if (external) return useExisting(external, 'using Temporal server from TEMPORAL_ADDRESS');
 
+  const reuse = async (port: number): Promise<TemporalHandle> => {
+    const handle = await useExisting(`127.0.0.1:${port}`, 'a Temporal server is already running on the dev-server port; reusing it');
+    const uiPort = opts.uiPort ?? port + 1000;
+    return { ...handle, uiUrl: uiUrlFromEnv ?? (uiPort === false || uiPort === 0 ? undefined : `http://127.0.0.1:${uiPort}`) };
+  };
+  // a server already on the port needs no CLI (which might otherwise have to be built first)
+  const port = opts.port ?? temporalConfig.devServer.port;
+  if (port !== 0 && (opts.reuseRunning ?? true) && !(await isPortFree('127.0.0.1', port)) && (await isTemporalServer(`127.0.0.1:${port}`))) {
+    return reuse(port);
+  }
+
   const cli = await resolveTemporalCli({ log, env });
   try {
     const server = await startTemporalDevServer({
@@ -293,11 +304,8 @@ export async function ensureTemporal(opts: EnsureTemporalOptions): Promise<Tempo
     });
     return { address: server.address, namespace, uiUrl: server.uiUrl, started: true, stop: server.stop };
   } catch (err) {
-    if (err instanceof PortInUseError && err.temporal && (opts.reuseRunning ?? true)) {
-      const handle = await useExisting(`127.0.0.1:${err.port}`, 'a Temporal server is already running on the dev-server port; reusing it');
-      const uiPort = opts.uiPort ?? err.port + 1000;
-      return { ...handle, uiUrl: uiUrlFromEnv ?? (uiPort === false ? undefined : `http://127.0.0.1:${uiPort}`) };
-    }
+    // (started in the meantime)
+    if (err instanceof PortInUseError && err.temporal && err.port === port && (opts.reuseRunning ?? true)) return reuse(port);
     throw err;
   }
 }

@@ -177,9 +177,10 @@ describe('ensureTemporal', () => {
     );
   });
 
-  it('without TEMPORAL_ADDRESS: reuses a Temporal server already on the dev-server port', async () => {
+  it('without TEMPORAL_ADDRESS: reuses a Temporal server already on the dev-server port (without needing a CLI)', async () => {
     const port = Number(server.address.split(':')[1]);
-    const handle = await ensureTemporal({ log, env: cleanEnv({ TEMPORAL_CLI: cli }), port, uiPort: false, dbFile: null });
+    // no CLI needed for that: a broken TEMPORAL_CLI is not even looked at
+    const handle = await ensureTemporal({ log, env: cleanEnv({ TEMPORAL_CLI: '/nonexistent/temporal' }), port, uiPort: false, dbFile: null });
     expect(handle).toMatchObject({ address: `127.0.0.1:${port}`, started: false });
     await handle.stop();
     expect(await tcpOpen('127.0.0.1', port)).toBe(true);

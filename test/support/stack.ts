@@ -5,6 +5,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Connection, isGrpcServiceError } from '@temporalio/client';
 import pino from 'pino';
 import { openStack, type Stack } from '../../clients/runtime';
 
@@ -18,11 +19,32 @@ export function testTemporalAddress(): string {
   return address;
 }
 
+/** gRPC status ALREADY_EXISTS: the namespace was registered by an earlier file or run */
+const ALREADY_EXISTS = 6;
+
+/**
+ * Each test file works in a namespace of its own, so workflow ids (business keys like `meeting:acme:…`)
+ * never meet a run started by another file's worker.
+ */
+export async function ensureTestNamespace(namespace: string): Promise<void> {
+  const connection = await Connection.connect({ address: testTemporalAddress() });
+  try {
+    await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: { seconds: 86_400 } });
+  } catch (error) {
+    if (!(isGrpcServiceError(error) && error.code === ALREADY_EXISTS)) throw error;
+  } finally {
+    await connection.close();
+  }
+}
+
 export async function openTestStack(options: { name: string; databaseUrl?: string; now?: () => Date }): Promise<TestStack> {
+  const namespace = `test-${options.name}`;
+  await ensureTestNamespace(namespace);
   const outboxDir = await mkdtemp(join(tmpdir(), `mycelium-outbox-${options.name}-`));
   const stack = await openStack({
     worker: true,
     temporalAddress: testTemporalAddress(),
+    namespace,
     databaseUrl: options.databaseUrl,
     pgliteDir: null,
     outboxDir,

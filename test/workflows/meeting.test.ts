@@ -9,6 +9,7 @@ import type { Meeting, ParsedUnit, Person } from '../../schemas/entities';
 import { temporalConfig } from '../../temporal.config';
 import { durationMs } from '../../workflows/duration';
 import { meetingWorkflowId } from '../../workflows/ids';
+import { AttendeesAttribute, MeetingIdAttribute } from '../../workflows/search-attributes';
 import {
   awaitBriefUpdate,
   cancelSignal,
@@ -75,6 +76,10 @@ describe('ensureMeetingHasContext', () => {
     const handle = await start(meeting);
     const waiting = await handle.query(statusQuery);
     expect(waiting.phase).toBe('waiting');
+    // the run is findable in the Web UI by meeting and by attendee
+    const described = await handle.describe();
+    expect(described.typedSearchAttributes.get(MeetingIdAttribute)).toBe(meeting.id);
+    expect(described.typedSearchAttributes.get(AttendeesAttribute)).toEqual(['ana@wf.test', 'ben@wf.test']);
     expect(Date.parse(waiting.prepareAt)).toBe(meeting.startsAt.getTime() - LEAD_MS);
 
     const startedWaiting = Date.now();

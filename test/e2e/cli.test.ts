@@ -1,0 +1,113 @@
+/**
+ * The `mycelium` command as a user runs it: a real process, real exit codes, JSON on stdout,
+ * a one-line reason on stderr. Runs against the test run's Temporal server in a namespace of its own.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureTestNamespace, testTemporalAddress } from '../support/stack';
+
+const bin = fileURLToPath(new URL('../../bin/mycelium.mjs', import.meta.url));
+const NAMESPACE = 'test-cli';
+let home: string;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function myc(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      {
+        env: { ...process.env, MYCELIUM_HOME: home, TEMPORAL_ADDRESS: testTemporalAddress(), TEMPORAL_NAMESPACE: NAMESPACE, DATABASE_URL: '', LOG_LEVEL: 'warn' },
+        timeout: 120_000,
+        maxBuffer: 16 * 1024 * 1024,
+      },
+      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+beforeAll(async () => {
+  home = await mkdtemp(join(tmpdir(), 'mycelium-cli-'));
+  await ensureTestNamespace(NAMESPACE);
+});
+
+afterAll(async () => {
+  if (home) await rm(home, { recursive: true, force: true });
+});
+
+describe('mycelium CLI', () => {
+  let demo: { meeting: { id: string }; brief: { id: string; markdown: string }; workflowId: string; runId: string; uiLink?: string };
+
+  it('demo --json: ingests the sample team and briefs its next meeting', async () => {
+    const run = await myc('demo', '--json');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    demo = JSON.parse(run.stdout);
+    expect(demo.meeting.id).toBe('acme:mobile-sync-001@acme.test@2026-03-10T10:00:00.000Z');
+    expect(demo.workflowId).toBe(`meeting:${demo.meeting.id}`);
+    expect(demo.runId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(demo.brief.markdown).toContain('## Sources');
+    expect(await readdir(join(home, 'outbox'))).toContain(`${demo.brief.id}.md`);
+  }, 180_000);
+
+  it('meetings --json lists the upcoming meetings, next first, cancelled ones left out', async () => {
+    const run = await myc('meetings', '--json');
+    expect(run.code).toBe(0);
+    const meetings = JSON.parse(run.stdout) as { id: string; status: string; startsAt: string }[];
+    expect(meetings[0]?.id).toBe(demo.meeting.id);
+    expect(meetings.every((m) => m.status !== 'cancelled')).toBe(true);
+    const starts = meetings.map((m) => Date.parse(m.startsAt));
+    expect(starts).toEqual([...starts].sort((a, b) => a - b));
+  }, 120_000);
+
+  it('brief <id> --json returns the delivered brief with its citations, workflow id and run id', async () => {
+    const run = await myc('brief', demo.meeting.id, '--json');
+    expect(run.code).toBe(0);
+    const out = JSON.parse(run.stdout);
+    expect(out.brief.id).toBe(demo.brief.id);
+    expect(out.workflowId).toBe(demo.workflowId);
+    expect(out.runId).toBe(demo.runId);
+    expect(out.brief.sections.length).toBeGreaterThan(0);
+    expect(out.brief.citations.length).toBeGreaterThan(0);
+    for (const citation of out.brief.citations) {
+      expect(Object.keys(citation)).toEqual(expect.arrayContaining(['itemId', 'sourceId', 'author', 'occurredAt', 'locator', 'quote']));
+    }
+  }, 120_000);
+
+  it('search --as shows only what that person may see', async () => {
+    const search = async (as: string) =>
+      JSON.parse((await myc('search', 'Q2 planning pre-read', '--as', as, '--json')).stdout) as { locator: string; title?: string }[];
+    // the Q2 planning thread went to Ines, Alice, Erin and Dev; Bob was not on it
+    const asAlice = await search('alice@acme.test');
+    const asBob = await search('bob@acme.test');
+    expect(asAlice.some((r) => r.locator.includes('q2-planning'))).toBe(true);
+    expect(asBob.some((r) => r.locator.includes('q2-planning'))).toBe(false);
+  }, 120_000);
+
+  it('fails with exit code 1 and a one-line reason on bad input', async () => {
+    const noAsker = await myc('search', 'release');
+    expect(noAsker.code).toBe(1);
+    expect(noAsker.stderr.trim().split('\n')).toEqual(['mycelium: search: say whose eyes to search with: --as <email> (or set MYCELIUM_AS)']);
+
+    const unknown = await myc('brief', 'acme:no-such-meeting');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr.trim()).toBe('mycelium: brief: no meeting "acme:no-such-meeting" (list them with `myc meetings`)');
+
+    const notFolder = await myc('ingest', join(home, 'missing'));
+    expect(notFolder.code).toBe(1);
+    expect(notFolder.stderr.trim()).toMatch(/^mycelium: ingest: .*missing is not a folder$/);
+
+    const outsider = await myc('search', 'release', '--as', 'grace@acme.test');
+    expect(outsider.code).toBe(1);
+    expect(outsider.stderr.trim()).toBe('mycelium: search: grace@acme.test has not opted in');
+  }, 180_000);
+});

@@ -6,6 +6,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection, isGrpcServiceError } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import pino from 'pino';
 import { openStack, type Stack } from '../../clients/runtime';
 
@@ -29,7 +30,7 @@ const ALREADY_EXISTS = 6;
 export async function ensureTestNamespace(namespace: string): Promise<void> {
   const connection = await Connection.connect({ address: testTemporalAddress() });
   try {
-    await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: { seconds: 86_400 } });
+    await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
   } catch (error) {
     if (!(isGrpcServiceError(error) && error.code === ALREADY_EXISTS)) throw error;
   } finally {

@@ -18,6 +18,16 @@ export const temporalConfig = {
     /** meetings further out than this are not watched yet */
     horizon: '14 days',
   },
+  /** followUpUnresolvedDecision: working days in the owner's timezone and hours (workflows/cadence.ts) */
+  followUp: {
+    nudgeAfter: { workingDays: 2 },
+    escalateAfter: { workingDays: 5 },
+    closeStaleAfter: { workingDays: 14 },
+    /** the working time used when neither the owner nor the decider is in the directory */
+    defaultCalendar: { timezone: 'UTC', workingHours: { start: '09:00', end: '17:00' } },
+    /** continue-as-new once a run's history reaches this many events (or when the server suggests it) */
+    maxHistoryEvents: 2_000,
+  },
   sync: {
     /** files per ingest activity call */
     batchSize: 25,
@@ -32,6 +42,12 @@ export const temporalConfig = {
     connector: {
       startToCloseTimeout: '10 minutes',
       heartbeatTimeout: '1 minute',
+      retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 8 },
+    },
+    /** extracting decisions, actions and questions: an LLM call per item may be slow; heartbeats per item */
+    extraction: {
+      startToCloseTimeout: '10 minutes',
+      heartbeatTimeout: '2 minutes',
       retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 8 },
     },
     /** delivering to people: idempotent by artifact id */

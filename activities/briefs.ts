@@ -32,7 +32,7 @@ export function createBriefActivities(deps: ActivityDeps) {
     if (!meeting) {
       throw ApplicationFailure.nonRetryable(`meeting ${meetingId} is not in the store`, 'MeetingNotFound');
     }
-    const context = await gatherMeetingContext(deps.store, meeting, deps.now());
+    const context = await gatherMeetingContext(deps.store, deps.decisions, meeting, deps.now());
     const people = await deps.store.peopleByIds(context.recipients.concat(collectAuthors(context)));
     const names = new Map(people.filter((p) => p.optedIn).map((p) => [p.id, p.name]));
     const nameOf = (id: PersonId | null | undefined): string => (id ? (names.get(id) ?? OUTSIDE_OPT_IN) : OUTSIDE_OPT_IN);
@@ -82,6 +82,7 @@ function collectAuthors(context: Awaited<ReturnType<typeof gatherMeetingContext>
   const evidence = [
     ...context.seriesDecisions.flatMap((d) => [d.evidence, d.followUp]),
     ...context.openDecisions.map((d) => d.evidence),
+    ...context.overdueActions.map((a) => a.evidence),
     ...context.unanswered.map((u) => u.evidence),
     ...context.missed,
     ...context.related,
@@ -92,5 +93,6 @@ function collectAuthors(context: Awaited<ReturnType<typeof gatherMeetingContext>
     for (const s of e.item.segments) if (s.speakerId) ids.add(s.speakerId);
   }
   for (const u of context.unanswered) u.askedOf.forEach((p) => ids.add(p));
+  for (const a of context.overdueActions) ids.add(a.ownerId);
   return [...ids];
 }

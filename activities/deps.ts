@@ -1,11 +1,18 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Outbox } from './delivery/outbox';
+import type { Extractor } from './intelligence/extraction/port';
+import type { DecisionStore } from './memory/decisions';
+import type { FollowUpStore } from './memory/follow-ups';
 import type { MemoryStore } from './memory/store';
 
 /** Everything activities touch in the outside world. Tests build this with real stores and servers. */
 export interface ActivityDeps {
   store: MemoryStore;
+  /** decisions, action items and questions extracted from the items */
+  decisions: DecisionStore;
+  followUps: FollowUpStore;
+  extractor: Extractor;
   outbox: Outbox;
   /** to signal-with-start the workflows that activities decide should exist */
   temporal: { client: Client; taskQueue: string };

@@ -4,11 +4,22 @@
  */
 import { createBriefActivities } from './briefs';
 import type { ActivityDeps } from './deps';
+import { createExtractionActivities } from './extraction';
+import { createFollowUpActivities } from './follow-up';
+import { DecisionSubjects } from './memory/follow-ups';
 import { createSyncActivities } from './sync';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSyncActivities(deps),
+    ...createExtractionActivities(deps),
+    ...createFollowUpActivities({
+      subjects: new DecisionSubjects(deps.decisions),
+      followUps: deps.followUps,
+      people: deps.store,
+      outbox: deps.outbox,
+      log: deps.log,
+    }),
     ...createBriefActivities(deps),
   };
 }

@@ -14,6 +14,8 @@ import { AttendeesAttribute, MeetingIdAttribute } from '../workflows/search-attr
 import { durationMs } from '../workflows/duration';
 import { directoryFrom, listUnits, parseUnit, QuarantineError } from './connectors/files';
 import type { ActivityDeps } from './deps';
+import { ensureFollowUp } from './follow-up';
+import type { CompletionEvidence } from './memory/decisions';
 
 export const FilesSourceConfig = z.object({
   root: z.string().min(1),
@@ -37,6 +39,8 @@ export interface IngestResult {
   unchanged: number;
   removed: number;
   quarantined: { path: string; reason: string }[];
+  /** items of the files stored in this call (new or changed): what extraction should read */
+  storedItemIds: string[];
 }
 
 export function createSyncActivities(deps: ActivityDeps) {
@@ -80,7 +84,7 @@ export function createSyncActivities(deps: ActivityDeps) {
     deletedPaths?: string[];
   }): Promise<IngestResult> {
     const config = await sourceConfig(sourceId);
-    const result: IngestResult = { inserted: 0, updated: 0, unchanged: 0, removed: 0, quarantined: [] };
+    const result: IngestResult = { inserted: 0, updated: 0, unchanged: 0, removed: 0, quarantined: [], storedItemIds: [] };
     const known = await deps.store.fileHashes(sourceId);
     let directory = directoryFrom(await deps.store.listPeople());
 
@@ -116,6 +120,7 @@ export function createSyncActivities(deps: ActivityDeps) {
       result.updated += stored.updated;
       result.unchanged += stored.unchanged;
       result.removed += stored.removed;
+      result.storedItemIds.push(...unit.items.map((item) => item.id));
       if (unit.people.length > 0) directory = directoryFrom(await deps.store.listPeople());
     }
     for (const path of deletedPaths) {
@@ -167,5 +172,33 @@ export function createSyncActivities(deps: ActivityDeps) {
     return { ensured, cancelled };
   }
 
-  return { planSync, ingestFiles, commitCursor, reconcileMeetingWorkflows };
+  /**
+   * Every open decision and action item has its follow-up workflow; evidence of completion found by
+   * extraction is signalled to it (signal-with-start, so it also reaches one not yet started).
+   */
+  async function ensureFollowUps({
+    openSubjects,
+    evidence,
+  }: {
+    openSubjects: { kind: 'decision' | 'action'; id: string }[];
+    evidence: CompletionEvidence[];
+  }): Promise<{ started: number; signalled: number }> {
+    const { client, taskQueue } = deps.temporal;
+    let started = 0;
+    let signalled = 0;
+    for (const e of evidence) {
+      await ensureFollowUp(client, { kind: e.subjectKind, id: e.subjectId, taskQueue, evidence: { itemId: e.itemId, position: e.position } });
+      signalled += 1;
+    }
+    const closedByEvidence = new Set(evidence.map((e) => `${e.subjectKind}:${e.subjectId}`));
+    for (const subject of openSubjects) {
+      if (closedByEvidence.has(`${subject.kind}:${subject.id}`)) continue;
+      Context.current().heartbeat(subject.id);
+      const { outcome } = await ensureFollowUp(client, { kind: subject.kind, id: subject.id, taskQueue });
+      if (outcome === 'started') started += 1;
+    }
+    return { started, signalled };
+  }
+
+  return { planSync, ingestFiles, commitCursor, reconcileMeetingWorkflows, ensureFollowUps };
 }

@@ -11,6 +11,9 @@ import pino, { type Logger } from 'pino';
 import type { ActivityDeps } from '../activities';
 import { FileOutbox } from '../activities/delivery/outbox';
 import { LocalHashingEmbedder } from '../activities/intelligence/embeddings/local';
+import { createExtractor, extractorConfigFromEnv } from '../activities/intelligence/extraction';
+import { DecisionStore } from '../activities/memory/decisions';
+import { FollowUpStore } from '../activities/memory/follow-ups';
 import { openDb } from '../activities/memory/db';
 import { migrate } from '../activities/memory/migrate';
 import type { Db } from '../activities/memory/ports';
@@ -42,6 +45,7 @@ export interface StackOptions {
 export interface Stack {
   client: Client;
   store: MemoryStore;
+  decisions: DecisionStore;
   db: Db;
   namespace: string;
   taskQueue: string;
@@ -75,6 +79,7 @@ export async function openStack(options: StackOptions): Promise<Stack> {
     const embedder = new LocalHashingEmbedder();
     const vectors = await chooseVectorIndex(db, embedder.dimensions, log);
     const store = new MemoryStore({ db, vectors, embedder });
+    const decisions = new DecisionStore({ db });
 
     const temporal = await ensureTemporal({
       log,
@@ -90,6 +95,9 @@ export async function openStack(options: StackOptions): Promise<Stack> {
     if (options.worker) {
       const deps: ActivityDeps = {
         store,
+        decisions,
+        followUps: new FollowUpStore({ db }),
+        extractor: createExtractor(extractorConfigFromEnv(process.env), { log }),
         outbox: new FileOutbox(options.outboxDir ?? join(home, 'outbox'), options.echo),
         temporal: { client, taskQueue },
         log,
@@ -109,6 +117,7 @@ export async function openStack(options: StackOptions): Promise<Stack> {
     return {
       client,
       store,
+      decisions,
       db,
       namespace: temporal.namespace,
       taskQueue,

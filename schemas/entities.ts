@@ -140,7 +140,7 @@ export const Citation = z.object({
 export type Citation = z.infer<typeof Citation>;
 
 export const BriefSection = z.object({
-  key: z.enum(['series', 'decisions', 'unanswered', 'missed', 'threads', 'related']),
+  key: z.enum(['series', 'decisions', 'actions', 'unanswered', 'missed', 'threads', 'related']),
   heading: z.string(),
   statements: z.array(z.object({ text: z.string(), citations: z.array(z.number().int().positive()) })),
 });

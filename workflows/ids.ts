@@ -5,6 +5,10 @@
 export const meetingWorkflowId = (meetingId: string): string => `meeting:${meetingId}`;
 export const syncWorkflowId = (sourceId: string): string => `sync:${sourceId}`;
 export const decisionWorkflowId = (decisionId: string): string => `decision:${decisionId}`;
+/** An action item's follow-up lives beside the decisions': `decision:action:<actionId>`. */
+export const actionFollowUpWorkflowId = (actionId: string): string => `decision:action:${actionId}`;
+export const followUpWorkflowId = (kind: 'decision' | 'action', id: string): string =>
+  kind === 'decision' ? decisionWorkflowId(id) : actionFollowUpWorkflowId(id);
 export const notifyWorkflowId = (topicKey: string): string => `notify:${topicKey}`;
 export const calendarWatchWorkflowId = (calendarId: string): string => `calendar-watch:${calendarId}`;
 

@@ -1,3 +1,4 @@
 // The workflow bundle's entry point: every workflow the worker serves.
 export { ensureMeetingHasContext } from './meeting';
 export { syncSource } from './sync';
+export { followUpUnresolvedDecision } from './follow-up';

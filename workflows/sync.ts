@@ -15,7 +15,7 @@ export interface SyncInput {
 }
 
 export interface SyncProgress {
-  phase: 'planning' | 'ingesting' | 'reconciling' | 'done';
+  phase: 'planning' | 'ingesting' | 'extracting' | 'reconciling' | 'done';
   total: number;
   done: number;
 }
@@ -30,7 +30,13 @@ export interface SyncResult {
   quarantined: { path: string; reason: string }[];
   ignored: string[];
   meetingsEnsured: number;
+  /** decisions, action items and questions held by the items stored in this sync */
+  extracted: { decisions: number; actions: number; questions: number };
+  followUps: { started: number; signalled: number };
 }
+
+/** items per extraction call: small enough that a retry redoes little */
+const EXTRACTION_BATCH = 50;
 
 export const progressQuery = defineQuery<SyncProgress>('progress');
 
@@ -38,6 +44,8 @@ const { planSync, commitCursor, reconcileMeetingWorkflows } = proxyActivities<Ac
   temporalConfig.activities.store,
 );
 const { ingestFiles } = proxyActivities<Activities>(temporalConfig.activities.connector);
+const { extractFromItems } = proxyActivities<Activities>(temporalConfig.activities.extraction);
+const { ensureFollowUps } = proxyActivities<Activities>({ ...temporalConfig.activities.store, heartbeatTimeout: '1 minute' });
 
 export async function syncSource({ sourceId }: SyncInput): Promise<SyncResult> {
   const progress: SyncProgress = { phase: 'planning', total: 0, done: 0 };
@@ -58,7 +66,10 @@ export async function syncSource({ sourceId }: SyncInput): Promise<SyncResult> {
     quarantined: [],
     ignored: plan.ignored,
     meetingsEnsured: 0,
+    extracted: { decisions: 0, actions: 0, questions: 0 },
+    followUps: { started: 0, signalled: 0 },
   };
+  const storedItemIds: string[] = [];
   for (const paths of plan.batches) {
     const batch = await ingestFiles({ sourceId, paths });
     result.inserted += batch.inserted;
@@ -66,6 +77,7 @@ export async function syncSource({ sourceId }: SyncInput): Promise<SyncResult> {
     result.unchanged += batch.unchanged;
     result.removed += batch.removed;
     result.quarantined.push(...batch.quarantined);
+    storedItemIds.push(...batch.storedItemIds);
     progress.done += paths.length;
   }
   if (plan.deleted.length > 0) {
@@ -73,6 +85,19 @@ export async function syncSource({ sourceId }: SyncInput): Promise<SyncResult> {
     result.removed += gone.removed;
   }
   await commitCursor({ sourceId, cursor: plan.cursor });
+
+  progress.phase = 'extracting';
+  for (let i = 0; i < storedItemIds.length; i += EXTRACTION_BATCH) {
+    const extracted = await extractFromItems({ sourceId, itemIds: storedItemIds.slice(i, i + EXTRACTION_BATCH) });
+    result.extracted.decisions += extracted.decisions;
+    result.extracted.actions += extracted.actions;
+    result.extracted.questions += extracted.questions;
+    if (extracted.openSubjects.length > 0 || extracted.evidence.length > 0) {
+      const ensured = await ensureFollowUps({ openSubjects: extracted.openSubjects, evidence: extracted.evidence });
+      result.followUps.started += ensured.started;
+      result.followUps.signalled += ensured.signalled;
+    }
+  }
 
   progress.phase = 'reconciling';
   const reconciled = await reconcileMeetingWorkflows({ sourceId });

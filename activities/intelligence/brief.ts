@@ -18,8 +18,10 @@ export interface MeetingContext {
   previous?: Meeting;
   /** decisions and commitments from the last meeting of the series that were followed up since */
   seriesDecisions: { evidence: Evidence; followUp: Evidence }[];
-  /** decisions and commitments from earlier meetings of the series with no follow-up found */
+  /** decisions from earlier meetings of the series, or by or for an attendee, with no follow-up found */
   openDecisions: { evidence: Evidence; madeAt: Date }[];
+  /** action items owned by an attendee, past their due date and not done */
+  overdueActions: { evidence: Evidence; ownerId: PersonId; what: string; dueAt: Date }[];
   /** questions to an attendee that got no answer */
   unanswered: { evidence: Evidence; askedOf: PersonId[] }[];
   /** relevant messages nobody replied to */
@@ -85,6 +87,17 @@ export function composeBrief(context: MeetingContext, nameOf: NameOf, identity: 
           followUp.item.authorId,
         )} on ${isoDay(followUp.item.occurredAt)}`,
         citations: [cite(evidence), cite(followUp)],
+      })),
+    });
+  }
+
+  if (context.overdueActions.length > 0) {
+    sections.push({
+      key: 'actions',
+      heading: 'Overdue action items',
+      statements: context.overdueActions.map(({ evidence, ownerId, what, dueAt }) => ({
+        text: `${nameOf(ownerId)}: ${clip(what, 160)} — due ${isoDay(dueAt)}, not done`,
+        citations: [cite(evidence)],
       })),
     });
   }

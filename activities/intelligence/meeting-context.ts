@@ -3,16 +3,16 @@
  * filtered to items that each recipient may see.
  */
 import type { Item, Meeting } from '../../schemas/entities';
+import type { DecisionStore } from '../memory/decisions';
 import type { MemoryStore } from '../memory/store';
 import type { Evidence, MeetingContext } from './brief';
-import { isActionCommitment, isDecisionStatement, questionsIn } from './cues';
-import { DocumentFrequencies } from './terms';
 
 export interface ContextLimits {
   /** how far back threads, questions, decisions and missed messages are looked for */
   lookbackDays: number;
   maxOpenDecisions: number;
   maxSeriesDecisions: number;
+  maxOverdueActions: number;
   maxUnanswered: number;
   maxMissed: number;
   maxRelated: number;
@@ -22,25 +22,24 @@ export const defaultContextLimits: ContextLimits = {
   lookbackDays: 21,
   maxOpenDecisions: 5,
   maxSeriesDecisions: 4,
+  maxOverdueActions: 5,
   maxUnanswered: 4,
   maxMissed: 2,
   maxRelated: 5,
 };
 
 const DAY_MS = 86_400_000;
-/** the rarest terms of a decision that a later message must share to count as its follow-up */
-const FOLLOW_UP_TERMS = 3;
-const FOLLOW_UP_MIN_SHARED = 2;
 
 export async function gatherMeetingContext(
   store: MemoryStore,
+  decisions: DecisionStore,
   meeting: Meeting,
   now: Date,
   limits: ContextLimits = defaultContextLimits,
 ): Promise<MeetingContext> {
   const recipients = [...meeting.attendeeIds].sort();
   const visibleTo = recipients;
-  const empty: MeetingContext = { meeting, recipients, seriesDecisions: [], openDecisions: [], unanswered: [], missed: [], related: [] };
+  const empty: MeetingContext = { meeting, recipients, seriesDecisions: [], openDecisions: [], overdueActions: [], unanswered: [], missed: [], related: [] };
   const previous = await store.previousInSeries(meeting);
   if (visibleTo.length === 0) return { ...empty, previous };
 
@@ -48,11 +47,10 @@ export async function gatherMeetingContext(
   const lookbackStart = new Date(horizon.getTime() - limits.lookbackDays * DAY_MS);
   // Newest first; everything below reads this one permission-filtered window.
   const recent = await store.findItems({ visibleTo, since: lookbackStart, until: horizon }, 2000);
-  const frequencies = DocumentFrequencies.of(recent.flatMap(textsOf));
   const threads = groupByThread(recent);
-  const used = new Set<string>();
 
-  // Decisions and commitments made in earlier meetings of this series.
+  // From the decision log: what this series or these people decided and never followed up, what they
+  // committed to and let slip, and what they were asked and never answered.
   const seriesMeetingIds = new Set(
     meeting.seriesId
       ? (await store.listMeetings({ from: lookbackStart, to: meeting.startsAt }))
@@ -60,44 +58,69 @@ export async function gatherMeetingContext(
           .map((m) => m.id)
       : [],
   );
-  const seriesTranscripts = recent
-    .filter((i) => i.kind === 'transcript' && i.threadId !== undefined && seriesMeetingIds.has(i.threadId))
-    .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
+  const seriesItemIds = new Set(
+    recent.filter((i) => i.threadId !== undefined && seriesMeetingIds.has(i.threadId)).map((i) => i.id),
+  );
+  const concernsUs = (ids: (string | null)[]) => ids.some((id) => id !== null && recipients.includes(id));
+  const fromSeries = (sources: { itemId: string }[]) => sources.some((s) => seriesItemIds.has(s.itemId));
 
-  const openDecisions: MeetingContext['openDecisions'] = [];
-  const seriesDecisions: MeetingContext['seriesDecisions'] = [];
-  for (const transcript of seriesTranscripts) {
-    const isLast = previous !== undefined && transcript.threadId === previous.id;
-    for (const turn of transcript.segments) {
-      if (!isDecisionStatement(turn.text) && !isActionCommitment(turn.text)) continue;
-      const followUp = findFollowUp(turn.text, transcript, recent, frequencies);
-      const evidence: Evidence = { item: transcript, position: turn.position, quote: turn.text };
-      if (!followUp) {
-        openDecisions.push({ evidence, madeAt: transcript.occurredAt });
-      } else if (isLast) {
-        seriesDecisions.push({ evidence, followUp: { item: followUp, quote: followUp.body } });
-      }
+  const decided = await decisions.listDecisions({ visibleTo, since: lookbackStart, limit: 200 });
+  const open = decided
+    .filter((d) => d.open && (fromSeries(d.sources) || concernsUs([d.deciderId, d.ownerId])))
+    .sort((a, b) => a.decidedAt.getTime() - b.decidedAt.getTime())
+    .slice(-limits.maxOpenDecisions);
+  const followedUp = previous
+    ? decided
+        .filter((d) => d.followUps.length > 0 && d.sources.some((s) => recent.find((i) => i.id === s.itemId)?.threadId === previous.id))
+        .slice(0, limits.maxSeriesDecisions)
+    : [];
+  const overdue = (await decisions.listActions({ visibleTo, open: true, overdueAt: horizon, limit: 200 }))
+    .filter((a) => a.ownerId !== null && recipients.includes(a.ownerId))
+    .slice(0, limits.maxOverdueActions);
+  const questions = (await decisions.listQuestions({ visibleTo, unanswered: true, askedOf: recipients, since: lookbackStart, limit: 50 }))
+    .sort((a, b) => b.askedAt.getTime() - a.askedAt.getTime())
+    .slice(0, limits.maxUnanswered);
+
+  const logItems = new Map(
+    (
+      await store.getItems([
+        ...new Set(
+          [...open, ...followedUp, ...overdue, ...questions].flatMap((x) => x.sources.map((s) => s.itemId)).concat(
+            followedUp.flatMap((d) => d.followUps.map((f) => f.itemId)),
+          ),
+        ),
+      ])
+    ).map((i) => [i.id, i]),
+  );
+  const evidenceOf = (sources: { itemId: string; position: number; quote: string }[]): Evidence | undefined => {
+    // the last source is where it was settled (a decision confirmed in a meeting after a chat)
+    for (const source of [...sources].reverse()) {
+      const item = logItems.get(source.itemId);
+      if (item) return { item, position: item.segments.length > 0 ? source.position : undefined, quote: source.quote };
     }
-  }
-  // The most recent open ones matter most; keep the brief short.
-  openDecisions.splice(0, Math.max(0, openDecisions.length - limits.maxOpenDecisions));
-  seriesDecisions.splice(limits.maxSeriesDecisions);
-  for (const d of [...openDecisions, ...seriesDecisions]) used.add(`${d.evidence.item.id}#${d.evidence.position}`);
+    return undefined;
+  };
 
-  // Questions addressed to an attendee that the addressee never answered in the thread.
-  const unanswered: MeetingContext['unanswered'] = [];
-  for (const item of recent) {
-    if (unanswered.length >= limits.maxUnanswered) break;
-    if (item.kind !== 'message' && item.kind !== 'email') continue;
-    const askedOf = item.recipients.filter((p) => p !== item.authorId && recipients.includes(p));
-    if (askedOf.length === 0) continue;
-    const [question] = questionsIn(item.body);
-    if (!question) continue;
-    const later = (threads.get(threadKey(item)) ?? []).filter((other) => other.occurredAt > item.occurredAt);
-    if (later.some((reply) => reply.authorId !== null && askedOf.includes(reply.authorId))) continue;
-    unanswered.push({ evidence: { item, quote: question }, askedOf });
-    used.add(`${item.id}#`);
-  }
+  const openDecisions: MeetingContext['openDecisions'] = open.flatMap((d) => {
+    const evidence = evidenceOf(d.sources);
+    return evidence ? [{ evidence, madeAt: d.decidedAt }] : [];
+  });
+  const seriesDecisions: MeetingContext['seriesDecisions'] = followedUp.flatMap((d) => {
+    const evidence = evidenceOf(d.sources);
+    const followUp = evidenceOf(d.followUps.slice(0, 1));
+    return evidence && followUp ? [{ evidence, followUp }] : [];
+  });
+  const overdueActions: MeetingContext['overdueActions'] = overdue.flatMap((a) => {
+    const evidence = evidenceOf(a.sources);
+    return evidence && a.ownerId && a.dueAt ? [{ evidence, ownerId: a.ownerId, what: a.what, dueAt: a.dueAt }] : [];
+  });
+  const unanswered: MeetingContext['unanswered'] = questions.flatMap((q) => {
+    const evidence = evidenceOf(q.sources.slice(0, 1));
+    return evidence ? [{ evidence, askedOf: q.askedOfIds.filter((p) => recipients.includes(p)) }] : [];
+  });
+  const used = new Set(
+    [...openDecisions, ...seriesDecisions, ...overdueActions, ...unanswered].map((x) => `${x.evidence.item.id}#${x.evidence.position ?? ''}`),
+  );
 
   // What is relevant to the meeting's subject: messages nobody answered first, then related threads.
   const topic = [meeting.title, meeting.description].join('\n');
@@ -120,28 +143,7 @@ export async function gatherMeetingContext(
     else if (related.length < limits.maxRelated) related.push(evidence);
   }
 
-  return { meeting, recipients, previous, seriesDecisions, openDecisions, unanswered, missed, related };
-}
-
-/**
- * Evidence of follow-up: a later message, email or meeting turn (outside the meeting that made the
- * decision) that shares the decision's rarest terms. Rarity is measured over the same window, so
- * words every message uses ("release", "sync") cannot count as follow-up.
- */
-function findFollowUp(statement: string, source: Item, recent: Item[], frequencies: DocumentFrequencies): Item | undefined {
-  const key = frequencies.rarestTerms(statement, FOLLOW_UP_TERMS);
-  if (key.length === 0) return undefined;
-  const needed = Math.min(FOLLOW_UP_MIN_SHARED, key.length);
-  return recent.find(
-    (item) =>
-      item.id !== source.id &&
-      item.occurredAt > source.occurredAt &&
-      textsOf(item).some((text) => frequencies.sharedTerms(text, key) >= needed),
-  );
-}
-
-function textsOf(item: Item): string[] {
-  return item.segments.length > 0 ? item.segments.map((s) => s.text) : [`${item.title ?? ''}\n${item.body}`];
+  return { meeting, recipients, previous, seriesDecisions, openDecisions, overdueActions, unanswered, missed, related };
 }
 
 function threadKey(item: Item): string {

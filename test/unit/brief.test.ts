@@ -53,6 +53,7 @@ const context: MeetingContext = {
   recipients: meeting.attendeeIds,
   previous,
   openDecisions: [{ evidence: { item: transcript, position: 7, quote: 'We agreed to freeze the API on Friday.' }, madeAt: new Date('2026-03-03T10:00:00Z') }],
+  overdueActions: [],
   seriesDecisions: [
     { evidence: { item: transcript, position: 0, quote: 'Morning all.' }, followUp: { item: question, quote: question.body } },
   ],
@@ -98,7 +99,7 @@ describe('composeBrief', () => {
   });
 
   it('says so when there is nothing to report', () => {
-    const empty = composeBrief({ ...context, previous: undefined, seriesDecisions: [], openDecisions: [], unanswered: [], missed: [], related: [] }, nameOf, identity);
+    const empty = composeBrief({ ...context, previous: undefined, seriesDecisions: [], openDecisions: [], overdueActions: [], unanswered: [], missed: [], related: [] }, nameOf, identity);
     expect(empty.citations).toEqual([]);
     expect(empty.markdown).toContain('Nothing relevant was found');
   });

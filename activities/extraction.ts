@@ -1,0 +1,78 @@
+/**
+ * Extraction activities: read items from the store, extract decisions, action items and open questions
+ * (the configured Extractor), save each item's extraction in one transaction, and look for follow-up
+ * evidence. Idempotent: an item whose content was already extracted by the same extractor is skipped,
+ * and the result is read back from the store, so a retried activity returns the same thing.
+ * Large data stays in the store; the workflow gets counts and ids.
+ */
+import { Context } from '@temporalio/activity';
+import type { Item } from '../schemas/entities';
+import type { ActivityDeps } from './deps';
+import type { Extractor } from './intelligence/extraction/port';
+import type { CompletionEvidence, DecisionStore } from './memory/decisions';
+
+export type ExtractionActivityDeps = Pick<ActivityDeps, 'store' | 'log' | 'now'> & {
+  decisions: DecisionStore;
+  extractor: Extractor;
+};
+
+export interface ExtractFromItemsInput {
+  sourceId: string;
+  itemIds: string[];
+}
+
+export interface ExtractFromItemsResult {
+  /** how many decisions, action items and questions these items hold (after merging) */
+  decisions: number;
+  actions: number;
+  questions: number;
+  /** decisions and actions among them still open: candidates for a follow-up workflow */
+  openSubjects: { kind: 'decision' | 'action'; id: string }[];
+  /** later messages in these items showing that an earlier decision or action was carried out */
+  evidence: CompletionEvidence[];
+}
+
+const EXTRACTED_KINDS = new Set<Item['kind']>(['transcript', 'message', 'email']);
+const THREAD_CONTEXT_ITEMS = 200;
+
+export function createExtractionActivities(deps: ExtractionActivityDeps) {
+  async function extractFromItems({ sourceId, itemIds }: ExtractFromItemsInput): Promise<ExtractFromItemsResult> {
+    const items = (await deps.store.getItems(itemIds))
+      .filter((i) => i.sourceId === sourceId && EXTRACTED_KINDS.has(i.kind))
+      .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || (a.id < b.id ? -1 : 1));
+    const people = (await deps.store.listPeople())
+      .filter((p) => p.optedIn)
+      .map((p) => ({ id: p.id, name: p.name, timezone: p.timezone, workingHours: p.workingHours, optedIn: true }));
+
+    let extracted = 0;
+    for (const [index, item] of items.entries()) {
+      Context.current().heartbeat({ index, itemId: item.id });
+      const previous = await deps.decisions.extractionOf(item.id);
+      if (previous?.extractor === deps.extractor.name && previous.contentHash === item.contentHash) continue;
+      const thread =
+        item.threadId && item.access.length > 0
+          ? (await deps.store.findItems({ visibleTo: item.access, threadId: item.threadId }, THREAD_CONTEXT_ITEMS)).filter((t) => t.id !== item.id)
+          : [];
+      const extraction = await deps.extractor.extract({ item, people, thread });
+      await deps.decisions.saveExtraction(extraction, { contentHash: item.contentHash });
+      extracted += 1;
+    }
+
+    const evidence = await deps.decisions.findCompletionEvidence(items);
+    const found = await deps.decisions.extractedFrom(items.map((i) => i.id));
+    const openSubjects = await deps.decisions.openAmong(found);
+    deps.log.info(
+      { sourceId, items: items.length, extracted, decisions: found.decisionIds.length, actions: found.actionIds.length, questions: found.questionIds.length },
+      'extraction done',
+    );
+    return {
+      decisions: found.decisionIds.length,
+      actions: found.actionIds.length,
+      questions: found.questionIds.length,
+      openSubjects,
+      evidence,
+    };
+  }
+
+  return { extractFromItems };
+}

@@ -1,0 +1,129 @@
+/**
+ * `npm run eval -- qmsum --data <dir> --evidence <dir> [--k 10] [--json] [--limit N]`
+ *
+ * Measures `ask` on QMSum (see shared/eval/README.md): every meeting is written as the files a
+ * user would have, ingested through the normal files path into an in-memory PGlite, and every
+ * specific query is asked through answer() scoped to its meeting. Prints ours vs the BM25
+ * baseline (all meetings, and the tune / holdout halves parameters were chosen / checked on).
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import type { Metrics } from './metrics';
+import { loadQmsum, splitHalves } from './qmsum';
+import { askAll, prepare, scoreHalves, type Scores } from './run';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+interface QmsumOptions {
+  data: string;
+  evidence: string;
+  k: number;
+  json?: boolean;
+  limit?: number;
+}
+
+const jsonMetrics = (m: Metrics) => ({
+  queries: m.queries,
+  queries_with_ces: m.queriesWithCes,
+  span_hit: m.spanHit,
+  ces_recall: m.cesRecall,
+  ces_hit: m.cesHit,
+});
+
+async function runQmsum(opts: QmsumOptions): Promise<void> {
+  const t0 = performance.now();
+  const all = await loadQmsum(opts.data, opts.evidence);
+  // --limit N: the first N queries (meetings in file order), and only the meetings they need.
+  let meetings = all;
+  if (opts.limit !== undefined) {
+    let left = opts.limit;
+    meetings = all.filter((m) => {
+      const take = left > 0;
+      left -= m.queries.length;
+      return take;
+    });
+  }
+  if (!opts.json) process.stderr.write(`ingesting ${meetings.length} meetings as files…\n`);
+  const prepared = await prepare(meetings);
+  try {
+    if (!opts.json) process.stderr.write(`asking ${opts.limit ?? meetings.reduce((a, m) => a + m.queries.length, 0)} queries…\n`);
+    const { results, askMs } = await askAll(prepared, opts.k, { ...(opts.limit !== undefined ? { limit: opts.limit } : {}) });
+    const scored = scoreHalves(results, meetings, opts.k, all);
+    const totalMs = performance.now() - t0;
+    if (opts.json) {
+      const { tune, holdout } = splitHalves(all);
+      process.stdout.write(
+        `${JSON.stringify(
+          {
+            metrics: {
+              k: opts.k,
+              ...jsonMetrics(scored.all.ours),
+              halves: {
+                tune: { meetings: tune.map((m) => m.name), ...jsonMetrics(scored.tune.ours) },
+                holdout: { meetings: holdout.map((m) => m.name), ...jsonMetrics(scored.holdout.ours) },
+              },
+              timing_ms: { ingest: Math.round(prepared.ingestMs), ask: Math.round(askMs), total: Math.round(totalMs) },
+            },
+            baseline: {
+              k: opts.k,
+              ...jsonMetrics(scored.all.baseline),
+              halves: { tune: jsonMetrics(scored.tune.baseline), holdout: jsonMetrics(scored.holdout.baseline) },
+            },
+            queries: results.map((r) => ({ meeting: r.meeting, query: r.query, cited_turns: r.cited_turns })),
+          },
+          null,
+          2,
+        )}\n`,
+      );
+      return;
+    }
+    process.stdout.write(report(scored, opts.k, { meetings: meetings.length, queries: results.length, ingestMs: prepared.ingestMs, askMs, totalMs }));
+  } finally {
+    await prepared.close();
+  }
+}
+
+function report(s: { all: Scores; tune: Scores; holdout: Scores }, k: number, t: { meetings: number; queries: number; ingestMs: number; askMs: number; totalMs: number }): string {
+  const f = (x: number) => x.toFixed(3);
+  const rows: [string, (m: Metrics) => number][] = [
+    [`span hit@${k}`, (m) => m.spanHit],
+    [`CES recall@${k}`, (m) => m.cesRecall],
+    [`CES hit@${k}`, (m) => m.cesHit],
+  ];
+  const header = `| metric | ours | BM25 baseline | ours (tune half) | baseline (tune) | ours (holdout half) | baseline (holdout) |`;
+  const lines = [
+    `QMSum: ${t.meetings} meetings, ${t.queries} queries (tune ${s.tune.ours.queries}, holdout ${s.holdout.ours.queries})`,
+    '',
+    header,
+    `|${header.split('|').slice(1, -1).map(() => ' --- ').join('|')}|`,
+    ...rows.map(([name, get]) => `| ${name} | ${f(get(s.all.ours))} | ${f(get(s.all.baseline))} | ${f(get(s.tune.ours))} | ${f(get(s.tune.baseline))} | ${f(get(s.holdout.ours))} | ${f(get(s.holdout.baseline))} |`),
+    '',
+    `time: ingest ${(t.ingestMs / 1000).toFixed(1)} s, ask ${(t.askMs / 1000).toFixed(1)} s (${(t.askMs / Math.max(1, t.queries)).toFixed(1)} ms/query), total ${(t.totalMs / 1000).toFixed(1)} s`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
+export function program(): Command {
+  const cmd = new Command('eval').description('measure Mycelium on public evaluation data').showHelpAfterError();
+  cmd
+    .command('qmsum')
+    .description('QMSum specific queries: cited transcript turns vs gold spans and CES evidence')
+    .requiredOption('--data <dir>', 'QMSum split folder (meeting JSON files)')
+    .requiredOption('--evidence <dir>', 'QMSum_SummaryEvidence folder of the same split')
+    .option('--k <n>', 'citations per query', positiveInt, 10)
+    .option('--json', 'print { metrics, baseline, queries } as JSON')
+    .option('--limit <n>', 'only the first n queries', positiveInt)
+    .action(async (opts: QmsumOptions) => runQmsum(opts));
+  return cmd;
+}
+
+program()
+  .parseAsync(process.argv)
+  .catch((error: unknown) => {
+    process.stderr.write(`eval: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  });

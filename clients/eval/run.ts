@@ -1,0 +1,142 @@
+/**
+ * The QMSum evaluation: meetings → files → ingest (in-memory PGlite, the normal files path) →
+ * every specific query asked through `answer()` scoped to its meeting → cited turns → metrics,
+ * next to the BM25-over-single-turns baseline computed in the same run.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { LocalHashingEmbedder } from '../../activities/intelligence/embeddings/local';
+import { answer, type AskOptions } from '../../activities/intelligence/ask';
+import { openDb } from '../../activities/memory/db';
+import { migrate } from '../../activities/memory/migrate';
+import type { Db } from '../../activities/memory/ports';
+import { MemoryStore } from '../../activities/memory/store';
+import { chooseVectorIndex } from '../../activities/memory/vector-index';
+import { Bm25TurnBaseline } from './baseline';
+import { citedTurns, ingestFolder, peopleOf, transcriptPathOf, turnsBySegment, writeMeetingFiles, writtenTurnsOf } from './files';
+import { computeMetrics, type Metrics } from './metrics';
+import { splitHalves, type QmsumMeeting } from './qmsum';
+
+export const SOURCE_ID = 'qmsum-files';
+
+export interface PreparedMeeting {
+  meeting: QmsumMeeting;
+  itemId: string;
+  /** a person who attended (may see the transcript) */
+  asPerson: string;
+  bySegment: Map<number, number[]>;
+}
+
+export interface Prepared {
+  store: MemoryStore;
+  db: Db;
+  meetings: PreparedMeeting[];
+  ingestMs: number;
+  close(): Promise<void>;
+}
+
+const quiet = { info: () => undefined };
+
+/** Writes the meetings as files in a temp folder and ingests them into a fresh in-memory store. */
+export async function prepare(meetings: readonly QmsumMeeting[]): Promise<Prepared> {
+  const t0 = performance.now();
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'myc-eval-qmsum-'));
+  const db = await openDb({});
+  try {
+    await migrate(db);
+    const embedder = new LocalHashingEmbedder();
+    const vectors = await chooseVectorIndex(db, embedder.dimensions, quiet);
+    const store = new MemoryStore({ db, vectors, embedder });
+    await writeMeetingFiles(dir, meetings);
+    const { items } = await ingestFolder(store, dir, SOURCE_ID);
+    const { emailOf } = peopleOf(meetings);
+    const prepared = meetings.map((meeting): PreparedMeeting => {
+      const item = items.find((i) => i.externalId === transcriptPathOf(meeting));
+      if (!item) throw new Error(`${meeting.name}: no transcript item was ingested`);
+      const first = meeting.turns.find((t) => t.content.trim());
+      if (!first) throw new Error(`${meeting.name}: no turn with text`);
+      return { meeting, itemId: item.id, asPerson: emailOf(first.speaker), bySegment: turnsBySegment(item.segments, writtenTurnsOf(meeting)) };
+    });
+    return {
+      store,
+      db,
+      meetings: prepared,
+      ingestMs: performance.now() - t0,
+      close: () => db.close(),
+    };
+  } catch (error) {
+    await db.close();
+    throw error;
+  } finally {
+    // the files were only the way in: the store holds everything now
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export interface QueryResult {
+  meeting: string;
+  query: string;
+  cited_turns: number[];
+  baseline_turns: number[];
+}
+
+/** Asks every specific query of the prepared meetings (at most `limit` in all), with the baseline beside. */
+export async function askAll(prepared: Prepared, k: number, opts: { limit?: number; ask?: AskOptions } = {}): Promise<{ results: QueryResult[]; askMs: number }> {
+  const results: QueryResult[] = [];
+  let askMs = 0;
+  for (const pm of prepared.meetings) {
+    const baseline = new Bm25TurnBaseline(pm.meeting.turns.map((t) => t.content));
+    for (const q of pm.meeting.queries) {
+      if (opts.limit !== undefined && results.length >= opts.limit) return { results, askMs };
+      const t0 = performance.now();
+      const a = await answer(prepared.store, { question: q.query, visibleTo: [pm.asPerson], scope: { itemIds: [pm.itemId] }, k }, opts.ask);
+      askMs += performance.now() - t0;
+      results.push({
+        meeting: pm.meeting.name,
+        query: q.query,
+        cited_turns: citedTurns(a.cited.filter((c) => c.itemId === pm.itemId), pm.bySegment, k),
+        baseline_turns: baseline.rank(q.query, k),
+      });
+    }
+  }
+  return { results, askMs };
+}
+
+export interface Scores {
+  ours: Metrics;
+  baseline: Metrics;
+}
+
+/** Metrics of the results over the given meetings (all when omitted). */
+export function score(results: readonly QueryResult[], meetings: readonly QmsumMeeting[], k: number, only?: ReadonlySet<string>): Scores {
+  const gold = new Map(meetings.map((m) => [m.name, new Map(m.queries.map((q) => [q.query, q]))]));
+  const picked = results.filter((r) => !only || only.has(r.meeting));
+  const golds = picked.map((r) => {
+    const g = gold.get(r.meeting)?.get(r.query);
+    if (!g) throw new Error(`no gold for ${r.meeting}: ${r.query}`);
+    return g;
+  });
+  return {
+    ours: computeMetrics(picked.map((r) => r.cited_turns), golds, k),
+    baseline: computeMetrics(picked.map((r) => r.baseline_turns), golds, k),
+  };
+}
+
+/**
+ * Scores for all meetings and for the tune / holdout halves; the halves are those of `split`
+ * (the whole split, when only some of its meetings were run).
+ */
+export function scoreHalves(
+  results: readonly QueryResult[],
+  meetings: readonly QmsumMeeting[],
+  k: number,
+  split: readonly QmsumMeeting[] = meetings,
+): { all: Scores; tune: Scores; holdout: Scores } {
+  const { tune, holdout } = splitHalves(split);
+  return {
+    all: score(results, meetings, k),
+    tune: score(results, meetings, k, new Set(tune.map((m) => m.name))),
+    holdout: score(results, meetings, k, new Set(holdout.map((m) => m.name))),
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * Operations over the institutional memory, for the CLI (`myc decisions [--open] [--topic T] [--owner P] [--json]`),
+ * and later the HTTP API and MCP server: the decision log as one person may see it, each decision with its
+ * sources (item, locator, author, time, quote) and its follow-ups.
+ */
+import { z } from 'zod';
+import { OUTSIDE_OPT_IN, PersonId } from '../schemas/entities';
+import { DecisionStore } from '../activities/memory/decisions';
+import { UserError } from './operations';
+import type { Stack } from './runtime';
+
+export const DecisionsInput = z.object({
+  open: z.boolean().default(false),
+  topic: z.string().trim().min(1).optional(),
+  /** an email, or a directory name ("Carla Reyes", "Carla") */
+  owner: z.string().trim().min(1).optional(),
+  as: PersonId,
+  limit: z.number().int().positive().max(500).default(50),
+});
+
+export interface DecisionSource {
+  itemId: string;
+  position: number;
+  kind: string | null;
+  /** where a user finds it (URL or file#anchor) */
+  locator: string | null;
+  /** display name of who said it, or "someone outside the opt-in" */
+  author: string | null;
+  occurredAt: Date | null;
+  quote: string;
+}
+
+export interface DecisionLogEntry {
+  id: string;
+  statement: string;
+  rationale?: string;
+  status: string;
+  open: boolean;
+  topic: string;
+  decidedAt: Date;
+  decider: { id: string; name: string } | null;
+  owner: { id: string; name: string } | null;
+  confidence: number;
+  supersedesId?: string;
+  supersededById?: string;
+  sources: DecisionSource[];
+  followUps: DecisionSource[];
+}
+
+/** The decision log on behalf of `as`: only decisions every source of which they may see. Newest first. */
+export async function decisions(stack: Pick<Stack, 'db' | 'store'>, rawInput: z.input<typeof DecisionsInput>): Promise<DecisionLogEntry[]> {
+  const parsed = DecisionsInput.safeParse(rawInput);
+  if (!parsed.success) throw new UserError(z.prettifyError(parsed.error).replace(/\n/g, '; '));
+  const input = parsed.data;
+  const asker = await stack.store.getPerson(input.as);
+  if (!asker) throw new UserError(`decisions: ${input.as} is not in the directory`);
+  if (!asker.optedIn) throw new UserError(`decisions: ${input.as} has not opted in`);
+
+  const people = await stack.store.listPeople();
+  let ownerId: string | undefined;
+  if (input.owner) {
+    const wanted = input.owner.toLowerCase();
+    const matches = people.filter((p) => p.id === wanted || p.name.toLowerCase() === wanted || p.name.toLowerCase().split(/\s+/)[0] === wanted);
+    if (matches.length !== 1) {
+      throw new UserError(matches.length === 0 ? `decisions: no one called "${input.owner}" in the directory` : `decisions: "${input.owner}" is ambiguous; use an email`);
+    }
+    ownerId = matches[0]!.id;
+  }
+
+  const store = new DecisionStore({ db: stack.db });
+  const found = await store.listDecisions({ visibleTo: [asker.id], open: input.open, topic: input.topic, ownerId, limit: input.limit });
+
+  const itemIds = [...new Set(found.flatMap((d) => [...d.sources, ...d.followUps].map((s) => s.itemId)))];
+  const items = new Map((await stack.store.getItems(itemIds)).map((i) => [i.id, i]));
+  const byId = new Map(people.map((p) => [p.id, p]));
+  const nameOf = (id: string | null | undefined): string | null => {
+    if (!id) return null;
+    const p = byId.get(id);
+    return p?.optedIn ? p.name : OUTSIDE_OPT_IN;
+  };
+  const who = (id: string | null): { id: string; name: string } | null => (id ? { id, name: nameOf(id) ?? id } : null);
+  const source = (s: { itemId: string; position: number; quote: string; authorId?: string | null }): DecisionSource => {
+    const item = items.get(s.itemId);
+    const segment = item?.segments.find((x) => x.position === s.position);
+    const authorId = s.authorId ?? segment?.speakerId ?? item?.authorId ?? null;
+    return {
+      itemId: s.itemId,
+      position: s.position,
+      kind: item?.kind ?? null,
+      locator: item ? (item.kind === 'transcript' && segment?.startMs !== undefined ? transcriptAnchor(item.locator, segment.startMs) : item.locator) : null,
+      author: nameOf(authorId),
+      occurredAt: item ? new Date(item.occurredAt.getTime() + (segment?.startMs ?? 0)) : null,
+      quote: s.quote,
+    };
+  };
+
+  return found.map((d) => ({
+    id: d.id,
+    statement: d.statement,
+    ...(d.rationale ? { rationale: d.rationale } : {}),
+    status: d.status,
+    open: d.open,
+    topic: d.topic,
+    decidedAt: d.decidedAt,
+    decider: who(d.deciderId),
+    owner: who(d.ownerId),
+    confidence: d.confidence,
+    ...(d.supersedesId ? { supersedesId: d.supersedesId } : {}),
+    ...(d.supersededById ? { supersededById: d.supersededById } : {}),
+    sources: d.sources.map(source),
+    followUps: d.followUps.map(source),
+  }));
+}
+
+/** A transcript's locator points at its first turn ("file#t=1"); a source points at its own turn. */
+function transcriptAnchor(locator: string, startMs: number): string {
+  const base = locator.replace(/#t=[\d.]+$/, '');
+  return `${base}#t=${startMs / 1000}`;
+}

@@ -200,5 +200,13 @@ export function createSyncActivities(deps: ActivityDeps) {
     return { started, signalled };
   }
 
-  return { planSync, ingestFiles, commitCursor, reconcileMeetingWorkflows, ensureFollowUps };
+  /**
+   * Evidence of completion among items, checked once everything of a sync is extracted: a message that
+   * carried out a decision may have been read before the meeting that made the decision.
+   */
+  async function findCompletionEvidence({ itemIds }: { itemIds: string[] }): Promise<CompletionEvidence[]> {
+    return deps.decisions.findCompletionEvidence(await deps.store.getItems(itemIds));
+  }
+
+  return { planSync, ingestFiles, commitCursor, reconcileMeetingWorkflows, ensureFollowUps, findCompletionEvidence };
 }

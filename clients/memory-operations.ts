@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { OUTSIDE_OPT_IN, PersonId } from '../schemas/entities';
 import { DecisionStore } from '../activities/memory/decisions';
+import { answer } from '../activities/intelligence/ask';
+import { contentTerms } from '../activities/intelligence/ask/text';
 import { UserError } from './operations';
 import type { Stack } from './runtime';
 
@@ -116,4 +118,47 @@ export async function decisions(stack: Pick<Stack, 'db' | 'store'>, rawInput: z.
 function transcriptAnchor(locator: string, startMs: number): string {
   const base = locator.replace(/#t=[\d.]+$/, '');
   return `${base}#t=${startMs / 1000}`;
+}
+
+export const AskInput = z.object({
+  question: z.string().trim().min(3, 'ask a question'),
+  as: PersonId,
+  k: z.number().int().positive().max(50).default(8),
+});
+
+export interface AskOutput {
+  question: string;
+  sentences: { text: string; citations: number[] }[];
+  citations: { marker: number; itemId: string; position: number; quote: string; kind: string; author: string | null; occurredAt: Date; locator: string }[];
+}
+
+/**
+ * "What did we decide about X, and why? Who owns it? What is still open?" — answered extractively from the
+ * sources, on behalf of one person, with the decision log's matching decisions fused in as evidence.
+ */
+export async function ask(stack: Pick<Stack, 'store' | 'decisions'>, rawInput: z.input<typeof AskInput>): Promise<AskOutput> {
+  const input = AskInput.parse(rawInput);
+  const asker = await stack.store.getPerson(input.as);
+  if (!asker?.optedIn) throw new UserError(`ask: ${input.as} ${asker ? 'has not opted in' : 'is not in the directory'}`);
+  const visibleTo = [asker.id];
+  const wanted = new Set(contentTerms(input.question));
+  const logged = (await stack.decisions.listDecisions({ visibleTo, limit: 500 }))
+    .map((d) => ({ d, shared: new Set(contentTerms(`${d.topic} ${d.statement}`).filter((t) => wanted.has(t))).size }))
+    .filter((x) => x.shared > 0)
+    .sort((a, b) => b.shared - a.shared);
+  const evidence = [{ source: 'decision log', hits: logged.flatMap(({ d, shared }) => d.sources.map((s) => ({ itemId: s.itemId, position: s.position, score: shared }))) }];
+  const result = await answer(stack.store, { question: input.question, visibleTo, k: input.k, evidence });
+  const items = new Map((await stack.store.getItems([...new Set(result.citations.map((c) => c.itemId))])).map((i) => [i.id, i]));
+  const speakers = [...items.values()].flatMap((i) => [i.authorId, ...i.segments.map((s) => s.speakerId ?? null)]).filter((p): p is string => !!p);
+  const names = new Map((await stack.store.peopleByIds([...new Set(speakers)])).map((p) => [p.id, p.name]));
+  return {
+    question: input.question,
+    sentences: result.sentences,
+    citations: result.citations.flatMap((c) => {
+      const item = items.get(c.itemId);
+      if (!item) return [];
+      const speaker = item.segments.find((s) => s.position === c.position)?.speakerId ?? item.authorId;
+      return [{ ...c, kind: item.kind, author: speaker ? (names.get(speaker) ?? null) : null, occurredAt: item.occurredAt, locator: item.locator }];
+    }),
+  };
 }

@@ -7,6 +7,7 @@
  */
 import { defineQuery, log, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { CompletionEvidence } from '../activities/memory/decisions';
 import { temporalConfig } from '../temporal.config';
 import { SourceIdAttribute } from './search-attributes';
 
@@ -45,6 +46,7 @@ const { planSync, commitCursor, reconcileMeetingWorkflows } = proxyActivities<Ac
 );
 const { ingestFiles } = proxyActivities<Activities>(temporalConfig.activities.connector);
 const { extractFromItems } = proxyActivities<Activities>(temporalConfig.activities.extraction);
+const { findCompletionEvidence } = proxyActivities<Activities>(temporalConfig.activities.store);
 const { ensureFollowUps } = proxyActivities<Activities>({ ...temporalConfig.activities.store, heartbeatTimeout: '1 minute' });
 
 export async function syncSource({ sourceId }: SyncInput): Promise<SyncResult> {
@@ -87,16 +89,25 @@ export async function syncSource({ sourceId }: SyncInput): Promise<SyncResult> {
   await commitCursor({ sourceId, cursor: plan.cursor });
 
   progress.phase = 'extracting';
-  for (let i = 0; i < storedItemIds.length; i += EXTRACTION_BATCH) {
-    const extracted = await extractFromItems({ sourceId, itemIds: storedItemIds.slice(i, i + EXTRACTION_BATCH) });
+  const openSubjects = new Map<string, { kind: 'decision' | 'action'; id: string }>();
+  const evidence: CompletionEvidence[] = [];
+  const batches = chunks(storedItemIds, EXTRACTION_BATCH);
+  for (const itemIds of batches) {
+    const extracted = await extractFromItems({ sourceId, itemIds });
     result.extracted.decisions += extracted.decisions;
     result.extracted.actions += extracted.actions;
     result.extracted.questions += extracted.questions;
-    if (extracted.openSubjects.length > 0 || extracted.evidence.length > 0) {
-      const ensured = await ensureFollowUps({ openSubjects: extracted.openSubjects, evidence: extracted.evidence });
-      result.followUps.started += ensured.started;
-      result.followUps.signalled += ensured.signalled;
-    }
+    for (const subject of extracted.openSubjects) openSubjects.set(`${subject.kind}:${subject.id}`, subject);
+    evidence.push(...extracted.evidence);
+  }
+  // Items are read in file order, not time order: look again for evidence once every decision is known.
+  if (batches.length > 1) {
+    for (const itemIds of batches) evidence.push(...(await findCompletionEvidence({ itemIds })));
+  }
+  if (openSubjects.size > 0 || evidence.length > 0) {
+    const ensured = await ensureFollowUps({ openSubjects: [...openSubjects.values()], evidence: unique(evidence) });
+    result.followUps.started += ensured.started;
+    result.followUps.signalled += ensured.signalled;
   }
 
   progress.phase = 'reconciling';
@@ -105,4 +116,15 @@ export async function syncSource({ sourceId }: SyncInput): Promise<SyncResult> {
   progress.phase = 'done';
   log.info('source synced', { ...result, quarantined: result.quarantined.length, ignored: result.ignored.length });
   return result;
+}
+
+function chunks<T>(values: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < values.length; i += size) out.push(values.slice(i, i + size));
+  return out;
+}
+
+function unique(evidence: CompletionEvidence[]): CompletionEvidence[] {
+  const seen = new Map(evidence.map((e) => [`${e.subjectKind}:${e.subjectId}:${e.itemId}:${e.position}`, e]));
+  return [...seen.values()];
 }

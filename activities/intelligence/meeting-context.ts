@@ -93,8 +93,8 @@ export async function gatherMeetingContext(
     ).map((i) => [i.id, i]),
   );
   const evidenceOf = (sources: { itemId: string; position: number; quote: string }[]): Evidence | undefined => {
-    // the last source is where it was settled (a decision confirmed in a meeting after a chat)
-    for (const source of [...sources].reverse()) {
+    // the fullest statement among the sources, not the "Agreed." that settled it
+    for (const source of [...sources].sort((a, b) => b.quote.length - a.quote.length)) {
       const item = logItems.get(source.itemId);
       if (item) return { item, position: item.segments.length > 0 ? source.position : undefined, quote: source.quote };
     }

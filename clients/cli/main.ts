@@ -4,10 +4,11 @@
  */
 import { Command, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
+import { ask, decisions } from '../memory-operations';
 import { brief, ingest, meetings, search, UserError } from '../operations';
 import { openStack, type Stack } from '../runtime';
 import { runDemo } from './demo';
-import { printBrief, printMeetings, printSearch, printJson } from './print';
+import { printAnswer, printBrief, printDecisions, printMeetings, printSearch, printJson } from './print';
 
 const program = new Command()
   .name('mycelium')
@@ -104,6 +105,44 @@ program
       else printSearch(results);
     }, false);
   });
+
+program
+  .command('decisions')
+  .description('the decision log, with sources, as one person may see it')
+  .option('--open', 'only decisions with no follow-up yet')
+  .option('--topic <words>', 'decisions about this')
+  .option('--owner <person>', 'decisions owned by this person (email or name)')
+  .option('--as <person>', 'whose eyes to read with (email); default $MYCELIUM_AS')
+  .addOption(json)
+  .action(async (options: { open?: boolean; topic?: string; owner?: string; as?: string; json?: boolean }) => {
+    const as = asker('decisions', options.as);
+    await withStack(async (stack) => {
+      const log = await decisions(stack, { open: Boolean(options.open), topic: options.topic, owner: options.owner, as });
+      if (options.json) return printJson(log);
+      printDecisions(log);
+    }, false);
+  });
+
+program
+  .command('ask')
+  .description('ask the memory: "what did we decide about X, and why?" — every sentence with its sources')
+  .argument('<question>', 'the question')
+  .option('--as <person>', 'whose eyes to read with (email); default $MYCELIUM_AS')
+  .addOption(json)
+  .action(async (question: string, options: { as?: string; json?: boolean }) => {
+    const as = asker('ask', options.as);
+    await withStack(async (stack) => {
+      const out = await ask(stack, { question, as });
+      if (options.json) return printJson(out);
+      printAnswer(out);
+    }, false);
+  });
+
+function asker(command: string, given: string | undefined): string {
+  const as = given ?? process.env.MYCELIUM_AS;
+  if (!as) throw new UserError(`${command}: say whose eyes to read with: --as <email> (or set MYCELIUM_AS)`);
+  return as;
+}
 
 async function withStack(fn: (stack: Stack) => Promise<void>, worker = true): Promise<void> {
   const stack = await openStack({ worker });

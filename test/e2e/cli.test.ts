@@ -93,6 +93,25 @@ describe('mycelium CLI', () => {
     expect(asBob.some((r) => r.locator.includes('q2-planning'))).toBe(false);
   }, 120_000);
 
+  it('decisions --open --json gives the log with sources; ask answers with citations', async () => {
+    const log = JSON.parse((await myc('decisions', '--open', '--as', 'alice@acme.test', '--json')).stdout) as {
+      statement: string;
+      open: boolean;
+      sources: { locator: string | null; quote: string }[];
+    }[];
+    const runbook = log.find((d) => /rollback runbook/i.test(d.statement));
+    expect(runbook?.open).toBe(true);
+    expect(runbook?.sources.some((s) => s.locator?.startsWith('transcripts/2026-02-24-mobile-release-sync.vtt'))).toBe(true);
+
+    const answer = JSON.parse((await myc('ask', 'what did we decide about the rollback runbook?', '--as', 'alice@acme.test', '--json')).stdout) as {
+      sentences: { text: string; citations: number[] }[];
+      citations: { marker: number; locator: string; position: number }[];
+    };
+    expect(answer.sentences.length).toBeGreaterThan(0);
+    for (const s of answer.sentences) expect(s.citations.length).toBeGreaterThan(0);
+    expect(answer.citations.some((c) => c.locator.startsWith('transcripts/2026-02-24') && c.position === 20)).toBe(true);
+  }, 180_000);
+
   it('fails with exit code 1 and a one-line reason on bad input', async () => {
     const noAsker = await myc('search', 'release');
     expect(noAsker.code).toBe(1);

@@ -7,7 +7,9 @@ import { z } from 'zod';
 import { OUTSIDE_OPT_IN, PersonId } from '../schemas/entities';
 import { DecisionStore } from '../activities/memory/decisions';
 import { answer } from '../activities/intelligence/ask';
+import { OpenAISynthesizer } from '../activities/intelligence/ask/openai-synthesizer';
 import { contentTerms } from '../activities/intelligence/ask/text';
+import { extractorConfigFromEnv } from '../activities/intelligence/extraction/config';
 import { UserError } from './operations';
 import type { Stack } from './runtime';
 
@@ -147,7 +149,7 @@ export async function ask(stack: Pick<Stack, 'store' | 'decisions'>, rawInput: z
     .filter((x) => x.shared > 0)
     .sort((a, b) => b.shared - a.shared);
   const evidence = [{ source: 'decision log', hits: logged.flatMap(({ d, shared }) => d.sources.map((s) => ({ itemId: s.itemId, position: s.position, score: shared }))) }];
-  const result = await answer(stack.store, { question: input.question, visibleTo, k: input.k, evidence });
+  const result = await answer(stack.store, { question: input.question, visibleTo, k: input.k, evidence }, { synthesizer: synthesizerFromEnv() });
   const items = new Map((await stack.store.getItems([...new Set(result.citations.map((c) => c.itemId))])).map((i) => [i.id, i]));
   const speakers = [...items.values()].flatMap((i) => [i.authorId, ...i.segments.map((s) => s.speakerId ?? null)]).filter((p): p is string => !!p);
   const names = new Map((await stack.store.peopleByIds([...new Set(speakers)])).map((p) => [p.id, p.name]));
@@ -161,4 +163,10 @@ export async function ask(stack: Pick<Stack, 'store' | 'decisions'>, rawInput: z
       return [{ ...c, kind: item.kind, author: speaker ? (names.get(speaker) ?? null) : null, occurredAt: item.occurredAt, locator: item.locator }];
     }),
   };
+}
+
+/** Extractive by default; synthesized by the configured OpenAI-compatible model when MYCELIUM_EXTRACTOR=openai. */
+export function synthesizerFromEnv(env: NodeJS.ProcessEnv = process.env): OpenAISynthesizer | undefined {
+  const config = extractorConfigFromEnv(env);
+  return config.extractor === 'openai' ? new OpenAISynthesizer(config.openai) : undefined;
 }

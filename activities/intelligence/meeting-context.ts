@@ -48,6 +48,7 @@ export async function gatherMeetingContext(
   // Newest first; everything below reads this one permission-filtered window.
   const recent = await store.findItems({ visibleTo, since: lookbackStart, until: horizon }, 2000);
   const threads = groupByThread(recent);
+  const threadOf = new Map(recent.map((i) => [i.id, i.threadId]));
 
   // From the decision log: what this series or these people decided and never followed up, what they
   // committed to and let slip, and what they were asked and never answered.
@@ -71,7 +72,7 @@ export async function gatherMeetingContext(
     .slice(-limits.maxOpenDecisions);
   const followedUp = previous
     ? decided
-        .filter((d) => d.followUps.length > 0 && d.sources.some((s) => recent.find((i) => i.id === s.itemId)?.threadId === previous.id))
+        .filter((d) => d.followUps.length > 0 && d.sources.some((s) => threadOf.get(s.itemId) === previous.id))
         .slice(0, limits.maxSeriesDecisions)
     : [];
   const overdue = (await decisions.listActions({ visibleTo, open: true, overdueAt: horizon, limit: 200 }))

@@ -35,28 +35,42 @@ export interface ExtractFromItemsResult {
 const EXTRACTED_KINDS = new Set<Item['kind']>(['transcript', 'message', 'email']);
 const THREAD_CONTEXT_ITEMS = 200;
 
+/**
+ * Extracts every item not yet extracted by this extractor (or changed since), each saved in its
+ * own transaction; returns how many were extracted. `onItem` is told before each item (an
+ * activity heartbeats there). The activity below and the eval use this same path.
+ */
+export async function extractItems(
+  deps: Pick<ExtractionActivityDeps, 'store' | 'decisions' | 'extractor'>,
+  items: readonly Item[],
+  onItem: (index: number, item: Item) => void = () => undefined,
+): Promise<number> {
+  const people = (await deps.store.listPeople())
+    .filter((p) => p.optedIn)
+    .map((p) => ({ id: p.id, name: p.name, timezone: p.timezone, workingHours: p.workingHours, optedIn: true }));
+  let extracted = 0;
+  for (const [index, item] of items.entries()) {
+    onItem(index, item);
+    if (!EXTRACTED_KINDS.has(item.kind)) continue;
+    const previous = await deps.decisions.extractionOf(item.id);
+    if (previous?.extractor === deps.extractor.name && previous.contentHash === item.contentHash) continue;
+    const thread =
+      item.threadId && item.access.length > 0
+        ? (await deps.store.findItems({ visibleTo: item.access, threadId: item.threadId }, THREAD_CONTEXT_ITEMS)).filter((t) => t.id !== item.id)
+        : [];
+    const extraction = await deps.extractor.extract({ item, people, thread });
+    await deps.decisions.saveExtraction(extraction, { contentHash: item.contentHash });
+    extracted += 1;
+  }
+  return extracted;
+}
+
 export function createExtractionActivities(deps: ExtractionActivityDeps) {
   async function extractFromItems({ sourceId, itemIds }: ExtractFromItemsInput): Promise<ExtractFromItemsResult> {
     const items = (await deps.store.getItems(itemIds))
       .filter((i) => i.sourceId === sourceId && EXTRACTED_KINDS.has(i.kind))
       .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || (a.id < b.id ? -1 : 1));
-    const people = (await deps.store.listPeople())
-      .filter((p) => p.optedIn)
-      .map((p) => ({ id: p.id, name: p.name, timezone: p.timezone, workingHours: p.workingHours, optedIn: true }));
-
-    let extracted = 0;
-    for (const [index, item] of items.entries()) {
-      Context.current().heartbeat({ index, itemId: item.id });
-      const previous = await deps.decisions.extractionOf(item.id);
-      if (previous?.extractor === deps.extractor.name && previous.contentHash === item.contentHash) continue;
-      const thread =
-        item.threadId && item.access.length > 0
-          ? (await deps.store.findItems({ visibleTo: item.access, threadId: item.threadId }, THREAD_CONTEXT_ITEMS)).filter((t) => t.id !== item.id)
-          : [];
-      const extraction = await deps.extractor.extract({ item, people, thread });
-      await deps.decisions.saveExtraction(extraction, { contentHash: item.contentHash });
-      extracted += 1;
-    }
+    const extracted = await extractItems(deps, items, (index, item) => Context.current().heartbeat({ index, itemId: item.id }));
 
     const evidence = await deps.decisions.findCompletionEvidence(items);
     const found = await deps.decisions.extractedFrom(items.map((i) => i.id));

@@ -8,7 +8,7 @@ import { OUTSIDE_OPT_IN, PersonId } from '../schemas/entities';
 import { DecisionStore } from '../activities/memory/decisions';
 import { answer } from '../activities/intelligence/ask';
 import { OpenAISynthesizer } from '../activities/intelligence/ask/openai-synthesizer';
-import { contentTerms } from '../activities/intelligence/ask/text';
+import { contentTerms, questionIntent, queryTerms } from '../activities/intelligence/ask/text';
 import { extractorConfigFromEnv } from '../activities/intelligence/extraction/config';
 import { UserError } from './operations';
 import type { Stack } from './runtime';
@@ -126,6 +126,8 @@ export const AskInput = z.object({
   question: z.string().trim().min(3, 'ask a question'),
   as: PersonId,
   k: z.number().int().positive().max(50).default(8),
+  /** only what was said in this meeting (its id, as in `myc meetings`): transcript, invite, notes */
+  meeting: z.string().trim().min(1, 'name the meeting to ask about').optional(),
 });
 
 export interface AskOutput {
@@ -143,13 +145,13 @@ export async function ask(stack: Pick<Stack, 'store' | 'decisions'>, rawInput: z
   const asker = await stack.store.getPerson(input.as);
   if (!asker?.optedIn) throw new UserError(`ask: ${input.as} ${asker ? 'has not opted in' : 'is not in the directory'}`);
   const visibleTo = [asker.id];
-  const wanted = new Set(contentTerms(input.question));
-  const logged = (await stack.decisions.listDecisions({ visibleTo, limit: 500 }))
-    .map((d) => ({ d, shared: new Set(contentTerms(`${d.topic} ${d.statement}`).filter((t) => wanted.has(t))).size }))
-    .filter((x) => x.shared > 0)
-    .sort((a, b) => b.shared - a.shared);
+  if (input.meeting !== undefined && (await stack.store.findItems({ visibleTo, threadId: input.meeting }, 1)).length === 0) {
+    throw new UserError(`ask: no meeting ${input.meeting} with anything ${input.as} may see`);
+  }
+  const logged = pertinentDecisions(input.question, await stack.decisions.listDecisions({ visibleTo, limit: 500 }));
   const evidence = [{ source: 'decision log', hits: logged.flatMap(({ d, shared }) => d.sources.map((s) => ({ itemId: s.itemId, position: s.position, score: shared }))) }];
-  const result = await answer(stack.store, { question: input.question, visibleTo, k: input.k, evidence }, { synthesizer: synthesizerFromEnv() });
+  const scope = input.meeting === undefined ? {} : { scope: { threadId: input.meeting } };
+  const result = await answer(stack.store, { question: input.question, visibleTo, k: input.k, evidence, ...scope }, { synthesizer: synthesizerFromEnv() });
   const items = new Map((await stack.store.getItems([...new Set(result.citations.map((c) => c.itemId))])).map((i) => [i.id, i]));
   const speakers = [...items.values()].flatMap((i) => [i.authorId, ...i.segments.map((s) => s.speakerId ?? null)]).filter((p): p is string => !!p);
   const names = new Map((await stack.store.peopleByIds([...new Set(speakers)])).map((p) => [p.id, p.name]));
@@ -163,6 +165,23 @@ export async function ask(stack: Pick<Stack, 'store' | 'decisions'>, rawInput: z
       return [{ ...c, kind: item.kind, author: speaker ? (names.get(speaker) ?? null) : null, occurredAt: item.occurredAt, locator: item.locator }];
     }),
   };
+}
+
+/**
+ * The logged decisions a question is about, best first, by how many of its topic words each
+ * decision's topic and statement share. A question about decisions ("what did we decide about
+ * X") takes any decision sharing a topic word; any other question only those sharing at least
+ * half of its topic words (and two, when it has more than one), so a word common to the team's
+ * work ("release") does not pull every decision into an answer about something else.
+ */
+export function pertinentDecisions<D extends { topic: string; statement: string }>(question: string, log: readonly D[]): { d: D; shared: number }[] {
+  const topic = new Set(queryTerms(question));
+  const aboutDecisions = questionIntent(question) === 'decision';
+  const needed = Math.min(topic.size, Math.max(2, Math.ceil(topic.size / 2)));
+  return log
+    .map((d) => ({ d, shared: new Set(contentTerms(`${d.topic} ${d.statement}`).filter((t) => topic.has(t))).size }))
+    .filter((x) => x.shared > 0 && (aboutDecisions || x.shared >= needed))
+    .sort((a, b) => b.shared - a.shared);
 }
 
 /** Extractive by default; synthesized by the configured OpenAI-compatible model when MYCELIUM_EXTRACTOR=openai. */

@@ -780,12 +780,23 @@ function comparable(row: DecisionRow, quotes: string[]): ComparableDecision {
 async function insertSources(tx: Sql, kind: Kind, id: string, spans: SourceSpan[], via: string, access: string[]): Promise<void> {
   if (spans.length === 0) return;
   const { sources, fk } = TABLE[kind];
+  // One row per cited turn: a span cited twice (a decision restated in the same turn) keeps its first quote,
+  // and one INSERT … ON CONFLICT may not touch the same row twice.
+  const seen = new Set<string>();
+  const rows = spans
+    .map((s, seq) => ({ item_id: s.itemId, position: s.position, quote: s.quote, seq }))
+    .filter((r) => {
+      const key = `${r.item_id}#${r.position}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
   await tx.query(
     `INSERT INTO ${sources} (${fk}, item_id, position, quote, via_item_id, access, seq)
      SELECT $1, s.item_id, s.position, s.quote, $2, $3::text[], s.seq
      FROM jsonb_to_recordset($4::jsonb) AS s(item_id text, position integer, quote text, seq integer)
      ON CONFLICT (${fk}, item_id, position, via_item_id) DO UPDATE SET quote = EXCLUDED.quote, access = EXCLUDED.access, seq = LEAST(${sources}.seq, EXCLUDED.seq)`,
-    [id, via, normalizeIds(access), JSON.stringify(spans.map((s, seq) => ({ item_id: s.itemId, position: s.position, quote: s.quote, seq })))],
+    [id, via, normalizeIds(access), JSON.stringify(rows)],
   );
 }
 

@@ -128,11 +128,12 @@ program
   .description('ask the memory: "what did we decide about X, and why?" — every sentence with its sources')
   .argument('<question>', 'the question')
   .option('--as <person>', 'whose eyes to read with (email); default $MYCELIUM_AS')
+  .option('--meeting <id>', 'only what was said in this meeting (its id, as `myc meetings` shows it)')
   .addOption(json)
-  .action(async (question: string, options: { as?: string; json?: boolean }) => {
+  .action(async (question: string, options: { as?: string; meeting?: string; json?: boolean }) => {
     const as = asker('ask', options.as);
     await withStack(async (stack) => {
-      const out = await ask(stack, { question, as });
+      const out = await ask(stack, { question, as, meeting: options.meeting });
       if (options.json) return printJson(out);
       printAnswer(out);
     }, false);

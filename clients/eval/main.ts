@@ -65,7 +65,7 @@ async function runQmsum(opts: QmsumOptions): Promise<void> {
                 tune: { meetings: tune.map((m) => m.name), ...jsonMetrics(scored.tune.ours) },
                 holdout: { meetings: holdout.map((m) => m.name), ...jsonMetrics(scored.holdout.ours) },
               },
-              timing_ms: { ingest: Math.round(prepared.ingestMs), ask: Math.round(askMs), total: Math.round(totalMs) },
+              timing_ms: { ingest: Math.round(prepared.ingestMs), extract: Math.round(prepared.extractMs), ask: Math.round(askMs), total: Math.round(totalMs) },
             },
             baseline: {
               k: opts.k,
@@ -80,13 +80,13 @@ async function runQmsum(opts: QmsumOptions): Promise<void> {
       );
       return;
     }
-    process.stdout.write(report(scored, opts.k, { meetings: meetings.length, queries: results.length, ingestMs: prepared.ingestMs, askMs, totalMs }));
+    process.stdout.write(report(scored, opts.k, { meetings: meetings.length, queries: results.length, ingestMs: prepared.ingestMs, extractMs: prepared.extractMs, askMs, totalMs }));
   } finally {
     await prepared.close();
   }
 }
 
-function report(s: { all: Scores; tune: Scores; holdout: Scores }, k: number, t: { meetings: number; queries: number; ingestMs: number; askMs: number; totalMs: number }): string {
+function report(s: { all: Scores; tune: Scores; holdout: Scores }, k: number, t: { meetings: number; queries: number; ingestMs: number; extractMs: number; askMs: number; totalMs: number }): string {
   const f = (x: number) => x.toFixed(3);
   const rows: [string, (m: Metrics) => number][] = [
     [`span hit@${k}`, (m) => m.spanHit],
@@ -101,7 +101,7 @@ function report(s: { all: Scores; tune: Scores; holdout: Scores }, k: number, t:
     `|${header.split('|').slice(1, -1).map(() => ' --- ').join('|')}|`,
     ...rows.map(([name, get]) => `| ${name} | ${f(get(s.all.ours))} | ${f(get(s.all.baseline))} | ${f(get(s.tune.ours))} | ${f(get(s.tune.baseline))} | ${f(get(s.holdout.ours))} | ${f(get(s.holdout.baseline))} |`),
     '',
-    `time: ingest ${(t.ingestMs / 1000).toFixed(1)} s, ask ${(t.askMs / 1000).toFixed(1)} s (${(t.askMs / Math.max(1, t.queries)).toFixed(1)} ms/query), total ${(t.totalMs / 1000).toFixed(1)} s`,
+    `time: ingest ${(t.ingestMs / 1000).toFixed(1)} s, extract ${(t.extractMs / 1000).toFixed(1)} s, ask ${(t.askMs / 1000).toFixed(1)} s (${(t.askMs / Math.max(1, t.queries)).toFixed(1)} ms/query), total ${(t.totalMs / 1000).toFixed(1)} s`,
     '',
   ];
   return lines.join('\n');

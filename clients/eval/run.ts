@@ -1,20 +1,26 @@
 /**
  * The QMSum evaluation: meetings → files → ingest (in-memory PGlite, the normal files path) →
- * every specific query asked through `answer()` scoped to its meeting → cited turns → metrics,
- * next to the BM25-over-single-turns baseline computed in the same run.
+ * extraction into the decision log (the configured extractor, `local` by default) → every
+ * specific query asked through the `ask` operation of `myc ask --meeting`, scoped to its
+ * meeting → cited turns → metrics, next to the BM25-over-single-turns baseline computed in the
+ * same run.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { pino } from 'pino';
 import os from 'node:os';
 import path from 'node:path';
 import { LocalHashingEmbedder } from '../../activities/intelligence/embeddings/local';
-import { answer, type AskOptions } from '../../activities/intelligence/ask';
+import { extractItems } from '../../activities/extraction';
+import { createExtractor, extractorConfigFromEnv } from '../../activities/intelligence/extraction';
+import { DecisionStore } from '../../activities/memory/decisions';
 import { openDb } from '../../activities/memory/db';
 import { migrate } from '../../activities/memory/migrate';
 import type { Db } from '../../activities/memory/ports';
 import { MemoryStore } from '../../activities/memory/store';
 import { chooseVectorIndex } from '../../activities/memory/vector-index';
+import { ask } from '../memory-operations';
 import { Bm25TurnBaseline } from './baseline';
-import { citedTurns, ingestFolder, peopleOf, transcriptPathOf, turnsBySegment, writeMeetingFiles, writtenTurnsOf } from './files';
+import { citedTurns, ingestFolder, meetingIdOf, peopleOf, transcriptPathOf, turnsBySegment, writeMeetingFiles, writtenTurnsOf } from './files';
 import { computeMetrics, type Metrics } from './metrics';
 import { splitHalves, type QmsumMeeting } from './qmsum';
 
@@ -30,15 +36,22 @@ export interface PreparedMeeting {
 
 export interface Prepared {
   store: MemoryStore;
+  decisions: DecisionStore;
   db: Db;
   meetings: PreparedMeeting[];
+  /** files written and ingested */
   ingestMs: number;
+  /** decisions, action items and questions extracted into the log */
+  extractMs: number;
   close(): Promise<void>;
 }
 
-const quiet = { info: () => undefined };
+const quiet = pino({ level: 'silent' });
 
-/** Writes the meetings as files in a temp folder and ingests them into a fresh in-memory store. */
+/**
+ * Writes the meetings as files in a temp folder, ingests them into a fresh in-memory store and
+ * extracts their decision log, as a sync does.
+ */
 export async function prepare(meetings: readonly QmsumMeeting[]): Promise<Prepared> {
   const t0 = performance.now();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'myc-eval-qmsum-'));
@@ -58,11 +71,17 @@ export async function prepare(meetings: readonly QmsumMeeting[]): Promise<Prepar
       if (!first) throw new Error(`${meeting.name}: no turn with text`);
       return { meeting, itemId: item.id, asPerson: emailOf(first.speaker), bySegment: turnsBySegment(item.segments, writtenTurnsOf(meeting)) };
     });
+    const ingestMs = performance.now() - t0;
+    const decisions = new DecisionStore({ db });
+    const extractor = createExtractor(extractorConfigFromEnv(process.env), { log: quiet });
+    await extractItems({ store, decisions, extractor }, items);
     return {
       store,
+      decisions,
       db,
       meetings: prepared,
-      ingestMs: performance.now() - t0,
+      ingestMs,
+      extractMs: performance.now() - t0 - ingestMs,
       close: () => db.close(),
     };
   } catch (error) {
@@ -82,7 +101,7 @@ export interface QueryResult {
 }
 
 /** Asks every specific query of the prepared meetings (at most `limit` in all), with the baseline beside. */
-export async function askAll(prepared: Prepared, k: number, opts: { limit?: number; ask?: AskOptions } = {}): Promise<{ results: QueryResult[]; askMs: number }> {
+export async function askAll(prepared: Prepared, k: number, opts: { limit?: number } = {}): Promise<{ results: QueryResult[]; askMs: number }> {
   const results: QueryResult[] = [];
   let askMs = 0;
   for (const pm of prepared.meetings) {
@@ -90,12 +109,12 @@ export async function askAll(prepared: Prepared, k: number, opts: { limit?: numb
     for (const q of pm.meeting.queries) {
       if (opts.limit !== undefined && results.length >= opts.limit) return { results, askMs };
       const t0 = performance.now();
-      const a = await answer(prepared.store, { question: q.query, visibleTo: [pm.asPerson], scope: { itemIds: [pm.itemId] }, k }, opts.ask);
+      const a = await ask(prepared, { question: q.query, as: pm.asPerson, meeting: meetingIdOf(pm.meeting), k });
       askMs += performance.now() - t0;
       results.push({
         meeting: pm.meeting.name,
         query: q.query,
-        cited_turns: citedTurns(a.cited.filter((c) => c.itemId === pm.itemId), pm.bySegment, k),
+        cited_turns: citedTurns(a.citations.filter((c) => c.itemId === pm.itemId), pm.bySegment, k),
         baseline_turns: baseline.rank(q.query, k),
       });
     }

@@ -110,6 +110,18 @@ describe('mycelium CLI', () => {
     expect(answer.sentences.length).toBeGreaterThan(0);
     for (const s of answer.sentences) expect(s.citations.length).toBeGreaterThan(0);
     expect(answer.citations.some((c) => c.locator.startsWith('transcripts/2026-02-24') && c.position === 20)).toBe(true);
+
+    // --meeting keeps the answer inside one meeting: the 3 March sync never mentions the runbook,
+    // so nothing of the 24 February sync, where it was decided, may be cited.
+    const scoped = JSON.parse(
+      (await myc('ask', 'what did we decide about the rollback runbook?', '--as', 'alice@acme.test', '--meeting', 'acme:mobile-sync-001@acme.test@2026-03-03T10:00:00.000Z', '--json')).stdout,
+    ) as { citations: { locator: string }[] };
+    expect(scoped.citations.every((c) => c.locator.startsWith('transcripts/2026-03-03'))).toBe(true);
+    const decided = JSON.parse(
+      (await myc('ask', 'what did we decide about the rollback runbook?', '--as', 'alice@acme.test', '--meeting', 'acme:mobile-sync-001@acme.test@2026-02-24T10:00:00.000Z', '--json')).stdout,
+    ) as { citations: { locator: string; position: number }[] };
+    expect(decided.citations[0]).toMatchObject({ position: 20 });
+    expect(decided.citations.every((c) => c.locator.startsWith('transcripts/2026-02-24'))).toBe(true);
   }, 180_000);
 
   it('fails with exit code 1 and a one-line reason on bad input', async () => {
@@ -124,6 +136,10 @@ describe('mycelium CLI', () => {
     const notFolder = await myc('ingest', join(home, 'missing'));
     expect(notFolder.code).toBe(1);
     expect(notFolder.stderr.trim()).toMatch(/^mycelium: ingest: .*missing is not a folder$/);
+
+    const noMeeting = await myc('ask', 'what did we decide?', '--as', 'alice@acme.test', '--meeting', 'acme:no-such-meeting');
+    expect(noMeeting.code).toBe(1);
+    expect(noMeeting.stderr.trim()).toBe('mycelium: ask: no meeting acme:no-such-meeting with anything alice@acme.test may see');
 
     const outsider = await myc('search', 'release', '--as', 'grace@acme.test');
     expect(outsider.code).toBe(1);

@@ -95,6 +95,16 @@ describe.each(DB_FLAVORS)('DecisionStore on %s', (flavor) => {
       expect((await db.query('SELECT id FROM decisions')).rows).toEqual([]);
     });
 
+    it('saves a decision that cites the same turn twice with that turn once, keeping the first quote', async () => {
+      const item = sample.byExternalId('transcripts/2026-02-24-mobile-release-sync.vtt');
+      const extraction = await extract(item);
+      const decision = extraction.decisions[0]!;
+      const first = decision.sources[0]!;
+      const twice = { ...decision, sources: [first, { ...first, quote: `${first.quote} (again)` }, ...decision.sources.slice(1)] };
+      await decisions.saveExtraction({ ...extraction, decisions: [twice, ...extraction.decisions.slice(1)] }, { contentHash: item.contentHash });
+      expect((await decisions.getDecision(decision.id))!.sources).toEqual(decision.sources);
+    });
+
     it('converges on the answer whichever email is extracted first, and never un-answers', async () => {
       const asked = sample.byExternalId('<20260220101402.erin.consent@acme.test>');
       const answered = sample.byExternalId('<20260220143055.ines.consent@acme.test>');

@@ -3,8 +3,9 @@
  *
  * Measures `ask` on QMSum (see shared/eval/README.md): every meeting is written as the files a
  * user would have, ingested through the normal files path into an in-memory PGlite, and every
- * specific query is asked through answer() scoped to its meeting. Prints ours vs the BM25
- * baseline (all meetings, and the tune / holdout halves parameters were chosen / checked on).
+ * specific query is asked through the `ask` operation of `myc ask --meeting`, after the decision
+ * log was extracted. Prints ours vs the BM25 baseline (all meetings, and the tune / holdout
+ * halves parameters were chosen / checked on).
  */
 import { Command, InvalidArgumentError } from 'commander';
 import type { Metrics } from './metrics';

@@ -1,0 +1,67 @@
+/**
+ * `npm run bench [-- --data <qmsum dir> --evidence <dir> --time <ms>]`
+ *
+ * What an answer costs, side by side with the baseline it is measured against: ranking every
+ * turn of a real meeting for a question with `ask`'s ranker (question processing, passages,
+ * feedback, fusion) against BM25 over single turns (clients/eval/baseline.ts), on the same
+ * meetings and questions, in the same process. Prints each one's time per question and the
+ * ratio; absolute times depend on the machine, the ratio much less.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { Bench } from 'tinybench';
+import { rankTurns, type RankTurn } from '../activities/intelligence/ask';
+import { Bm25TurnBaseline } from '../clients/eval/baseline';
+import { voiceName } from '../clients/eval/files';
+import { loadQmsum } from '../clients/eval/qmsum';
+
+const program = new Command('bench')
+  .option('--data <dir>', 'QMSum meetings (shared/eval/qmsum/val)', '../shared/eval/qmsum/val')
+  .option('--evidence <dir>', 'their evidence files (shared/eval/qmsum-evidence/val)', '../shared/eval/qmsum-evidence/val')
+  .option('--time <ms>', 'how long to run each task', (v) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number of milliseconds');
+    return n;
+  }, 3000)
+  .parse();
+const opts = program.opts<{ data: string; evidence: string; time: number }>();
+
+const meetings = await loadQmsum(opts.data, opts.evidence);
+const cases = meetings.map((m) => ({
+  turns: m.turns
+    .map((t, position): RankTurn => ({ itemId: m.name, position, text: t.content, speakerId: voiceName(t.speaker), speakerName: voiceName(t.speaker) }))
+    .filter((t) => t.text.trim()),
+  texts: m.turns.map((t) => t.content),
+  questions: m.queries.map((q) => q.query),
+}));
+const questions = cases.reduce((n, c) => n + c.questions.length, 0);
+
+// Both sides build their index per meeting and rank every question of it, as `ask` does per call.
+const bench = new Bench({ time: opts.time, warmupTime: 500 });
+bench
+  .add('ask ranker (rankTurns)', () => {
+    for (const c of cases) for (const q of c.questions) rankTurns(q, [c.turns]);
+  })
+  .add('baseline (BM25 over single turns)', () => {
+    for (const c of cases) {
+      const baseline = new Bm25TurnBaseline(c.texts);
+      for (const q of c.questions) baseline.rank(q, 10);
+    }
+  });
+await bench.run();
+
+const perQuestion = (name: string): number => {
+  const result = bench.tasks.find((t) => t.name === name)?.result;
+  if (!result || result.error) throw new Error(`${name}: no result${result?.error ? ` (${String(result.error)})` : ''}`);
+  return result.mean / questions;
+};
+const ours = perQuestion('ask ranker (rankTurns)');
+const base = perQuestion('baseline (BM25 over single turns)');
+process.stdout.write(
+  [
+    `${meetings.length} meetings, ${questions} questions, ${opts.time} ms per task`,
+    `ask ranker:     ${ours.toFixed(2)} ms/question`,
+    `BM25 baseline:  ${base.toFixed(2)} ms/question`,
+    `ratio:          ${(ours / base).toFixed(1)}× the baseline`,
+    '',
+  ].join('\n'),
+);

@@ -5,7 +5,9 @@
  * turn of a real meeting for a question with `ask`'s ranker (question processing, passages,
  * feedback, fusion) against BM25 over single turns (clients/eval/baseline.ts), on the same
  * meetings and questions, in the same process. Prints each one's time per question and the
- * ratio; absolute times depend on the machine, the ratio much less.
+ * ratio; absolute times depend on the machine, the ratio much less. Every task runs many
+ * rounds, so the ranker's memo of analysed turns is warm, as in a process that answers many
+ * questions (a server, the eval); a single `myc ask` pays the analysis once more.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { Bench } from 'tinybench';

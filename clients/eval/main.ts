@@ -47,7 +47,7 @@ async function runQmsum(opts: QmsumOptions): Promise<void> {
       return take;
     });
   }
-  if (!opts.json) process.stderr.write(`ingesting ${meetings.length} meetings as files…\n`);
+  if (!opts.json) process.stderr.write(`ingesting ${meetings.length} meetings as files and extracting their decision logs…\n`);
   const prepared = await prepare(meetings);
   try {
     if (!opts.json) process.stderr.write(`asking ${opts.limit ?? meetings.reduce((a, m) => a + m.queries.length, 0)} queries…\n`);

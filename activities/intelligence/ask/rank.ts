@@ -94,7 +94,7 @@ export function rankTurns(
   const itemOf: number[] = [];
   items.forEach((turns, i) => turns.forEach(() => itemOf.push(i)));
 
-  const termsOf = flat.map((t) => contentTerms(t.text));
+  const termsOf = flat.map((t) => analyzed(t.text));
   const tfs = termsOf.map((terms) => {
     const tf = new Map<string, number>();
     for (const t of terms) tf.set(t, (tf.get(t) ?? 0) + 1);
@@ -125,18 +125,42 @@ export function rankTurns(
   const passageLength = passageOf.map((near) => near.reduce((a, { j, w }) => a + w * (termsOf[j]?.length ?? 0), 0));
   const avgPassage = passageLength.reduce((a, b) => a + b, 0) / Math.max(1, passageLength.length) || 1;
 
+  // Where each term occurs: a passage's term frequency is scattered from these few turns to their
+  // neighbours, instead of gathered by every turn from all of its own (most terms are rare).
+  const postings = new Map<string, { j: number; tf: number }[]>();
+  tfs.forEach((tf, j) => {
+    for (const [term, f] of tf) {
+      const list = postings.get(term);
+      if (list) list.push({ j, tf: f });
+      else postings.set(term, [{ j, tf: f }]);
+    }
+  });
+  const norms = passageLength.map((length) => 1 - p.b + (p.b * length) / avgPassage);
+
   /** BM25 of each turn's passage (term frequencies and length summed with the distance weights), times the prior. */
-  const passageScores = (q: ReadonlyMap<string, number>): number[] =>
-    passageOf.map((near, i) => {
-      const norm = 1 - p.b + (p.b * (passageLength[i] ?? 0)) / avgPassage;
-      let s = 0;
-      for (const [term, weight] of q) {
-        let f = 0;
-        for (const { j, w } of near) f += w * (tfs[j]?.get(term) ?? 0);
-        if (f > 0) s += weight * index.idf(term) * ((f * (p.k1 + 1)) / (f + p.k1 * norm));
+  const passageScores = (q: ReadonlyMap<string, number>): number[] => {
+    const scores = new Float64Array(flat.length);
+    const f = new Float64Array(flat.length);
+    for (const [term, weight] of q) {
+      const list = postings.get(term);
+      if (!list) continue;
+      f.fill(0);
+      const touched: number[] = [];
+      // passageOf is symmetric: i is in j's passage with the weight j has in i's
+      for (const { j, tf } of list) {
+        for (const { j: i, w } of passageOf[j] ?? []) {
+          if (f[i] === 0) touched.push(i);
+          f[i] = (f[i] ?? 0) + w * tf;
+        }
       }
-      return s * (prior[i] ?? 0);
-    });
+      const idf = index.idf(term);
+      for (const i of touched) {
+        const fi = f[i] ?? 0;
+        scores[i] = (scores[i] ?? 0) + weight * idf * ((fi * (p.k1 + 1)) / (fi + p.k1 * (norms[i] ?? 1)));
+      }
+    }
+    return Array.from(scores, (score, i) => score * (prior[i] ?? 0));
+  };
 
   let query = weights;
   let passages = passageScores(query);
@@ -212,6 +236,24 @@ function feedbackTerms(
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
     .slice(0, topTerms)
     .map(([t]) => t);
+}
+
+/**
+ * The content terms of a turn's text, remembered: a process that answers many questions (the
+ * eval, a server) ranks the same turns again and again, and analysing them is most of the work.
+ * Bounded; the oldest entries go first.
+ */
+const analysis = new Map<string, readonly string[]>();
+const ANALYSIS_LIMIT = 100_000;
+
+function analyzed(text: string): readonly string[] {
+  let terms = analysis.get(text);
+  if (terms === undefined) {
+    terms = contentTerms(text);
+    if (analysis.size >= ANALYSIS_LIMIT) analysis.delete(analysis.keys().next().value as string);
+    analysis.set(text, terms);
+  }
+  return terms;
 }
 
 const NAME_TOKEN = /[\p{L}\p{N}]+/gu;

@@ -122,10 +122,13 @@ function transcriptAnchor(locator: string, startMs: number): string {
   return `${base}#t=${startMs / 1000}`;
 }
 
+/** The most citations one answer may carry. */
+export const MAX_ASK_CITATIONS = 50;
+
 export const AskInput = z.object({
   question: z.string().trim().min(3, 'ask a question'),
   as: PersonId,
-  k: z.number().int().positive().max(50).default(8),
+  k: z.number().int().positive().max(MAX_ASK_CITATIONS).default(8),
   /** only what was said in this meeting (its id, as in `myc meetings`): transcript, invite, notes */
   meeting: z.string().trim().min(1, 'name the meeting to ask about').optional(),
 });

@@ -8,6 +8,7 @@
  * halves parameters were chosen / checked on).
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { MAX_ASK_CITATIONS } from '../memory-operations';
 import type { Metrics } from './metrics';
 import { loadQmsum, splitHalves } from './qmsum';
 import { askAll, prepare, scoreHalves, type Scores } from './run';
@@ -15,6 +16,12 @@ import { askAll, prepare, scoreHalves, type Scores } from './run';
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+function citationCount(value: string): number {
+  const n = positiveInt(value);
+  if (n > MAX_ASK_CITATIONS) throw new InvalidArgumentError(`expected at most ${MAX_ASK_CITATIONS}, the most citations \`myc ask\` gives`);
   return n;
 }
 
@@ -115,7 +122,7 @@ export function program(): Command {
     .description('QMSum specific queries: cited transcript turns vs gold spans and CES evidence')
     .requiredOption('--data <dir>', 'QMSum split folder (meeting JSON files)')
     .requiredOption('--evidence <dir>', 'QMSum_SummaryEvidence folder of the same split')
-    .option('--k <n>', 'citations per query', positiveInt, 10)
+    .option('--k <n>', `citations per query (at most ${MAX_ASK_CITATIONS}, as for myc ask)`, citationCount, 10)
     .option('--json', 'print { metrics, baseline, queries } as JSON')
     .option('--limit <n>', 'only the first n queries', positiveInt)
     .action(async (opts: QmsumOptions) => runQmsum(opts));

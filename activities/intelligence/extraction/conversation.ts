@@ -9,17 +9,9 @@ import { parse, sentencesOf } from './language';
 import type { NameMention, PeopleIndex } from './people';
 import type { DirectoryPerson, ExtractionInput } from './port';
 
-export interface Turn {
+export interface Turn extends SpokenSegment {
   /** index in the conversation */
   index: number;
-  item: Item;
-  position: number;
-  text: string;
-  speaker: DirectoryPerson;
-  /** when it was said: the item's time plus the turn's offset in a recording */
-  saidAt: Date;
-  /** belongs to the item being extracted */
-  focus: boolean;
   /** who the turn is addressed to as a whole: Slack mentions, an email's greeting or recipients */
   addressees: PersonId[];
   doc: View;
@@ -35,42 +27,64 @@ export function isForwardMarker(text: string): boolean {
   return /^-{2,}\s*(?:forwarded message|original message)\s*-{2,}|^begin forwarded message/i.test(text.trim());
 }
 
-export function conversationOf(input: ExtractionInput, people: PeopleIndex): Turn[] {
-  const focusId = input.item.id;
+/** One segment said by someone in the directory, in conversation order. */
+export interface SpokenSegment {
+  item: Item;
+  position: number;
+  text: string;
+  speaker: DirectoryPerson;
+  /** when it was said: the item's time plus the segment's offset in a recording */
+  saidAt: Date;
+  /** belongs to the item being extracted */
+  focus: boolean;
+}
+
+/** The item and its thread's conversational items, once each, oldest first (ties by id). */
+export function conversationItems(input: ExtractionInput): Item[] {
   const byId = new Map<string, Item>();
   for (const item of [input.item, ...(input.thread ?? [])]) {
     if (!byId.has(item.id) && CONVERSATIONAL_KINDS.has(item.kind)) byId.set(item.id, item);
   }
-  const items = [...byId.values()].sort(
+  return [...byId.values()].sort(
     (a, b) => new Date(a.occurredAt).getTime() - new Date(b.occurredAt).getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
   );
-  const lexicon = people.lexicon();
-  const turns: Turn[] = [];
+}
+
+/**
+ * The segments of these items said by someone in the directory, in order: a transcript turn by its
+ * speaker, a message or email paragraph by its author; an email stops at its forwarded part.
+ * Both extractors read a conversation through this.
+ */
+export function spokenSegments(items: readonly Item[], focusId: string, people: PeopleIndex): SpokenSegment[] {
+  const out: SpokenSegment[] = [];
   for (const item of items) {
-    const occurredAt = new Date(item.occurredAt);
-    const segments = [...item.segments].sort((a, b) => a.position - b.position);
-    const itemAddressees = addresseesOf(item, people);
-    for (const segment of segments) {
+    const occurredAt = new Date(item.occurredAt).getTime();
+    for (const segment of [...item.segments].sort((a, b) => a.position - b.position)) {
       if (item.kind === 'email' && isForwardMarker(segment.text)) break;
       const speaker = people.byId(item.kind === 'transcript' ? segment.speakerId : (segment.speakerId ?? item.authorId));
-      const text = segment.text;
-      if (!speaker || !text || !/[\p{L}\p{N}]/u.test(text)) continue;
-      const doc = parse(text, lexicon);
-      turns.push({
-        index: turns.length,
-        item,
-        position: segment.position,
-        text,
-        speaker,
-        saidAt: new Date(occurredAt.getTime() + (segment.startMs ?? 0)),
-        focus: item.id === focusId,
-        addressees: itemAddressees.filter((p) => p !== speaker.id),
-        doc,
-        sentences: sentencesOf(doc, text),
-        mentions: people.mentions(text),
-      });
+      if (!speaker || !/[\p{L}\p{N}]/u.test(segment.text)) continue;
+      out.push({ item, position: segment.position, text: segment.text, speaker, saidAt: new Date(occurredAt + (segment.startMs ?? 0)), focus: item.id === focusId });
     }
   }
+  return out;
+}
+
+export function conversationOf(input: ExtractionInput, people: PeopleIndex): Turn[] {
+  const lexicon = people.lexicon();
+  const addressees = new Map<string, PersonId[]>();
+  const turns = spokenSegments(conversationItems(input), input.item.id, people).map((s, index): Turn => {
+    let itemAddressees = addressees.get(s.item.id);
+    if (!itemAddressees) addressees.set(s.item.id, (itemAddressees = addresseesOf(s.item, people)));
+    const doc = parse(s.text, lexicon);
+    return {
+      ...s,
+      index,
+      addressees: itemAddressees.filter((p) => p !== s.speaker.id),
+      doc,
+      sentences: sentencesOf(doc, s.text),
+      mentions: people.mentions(s.text),
+    };
+  });
   return trimAroundFocus(turns);
 }
 

@@ -10,14 +10,14 @@
 import OpenAI from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import type { Logger } from 'pino';
-import type { Item, PersonId } from '../../../schemas/entities';
+import type { PersonId } from '../../../schemas/entities';
 import { Extraction as ExtractionSchema, type ActionItem, type Decision, type Extraction, type OpenQuestion, type SourceSpan } from '../../../schemas/memory';
-import { isForwardMarker } from './conversation';
+import { conversationItems, spokenSegments, type SpokenSegment } from './conversation';
 import { LlmFailureType, LlmOutputError, toApplicationFailure } from './errors';
 import { extractedId, type ExtractedKind } from './ids';
 import { topicOf } from './language';
 import { PeopleIndex } from './people';
-import type { DirectoryPerson, ExtractionInput, Extractor } from './port';
+import type { ExtractionInput, Extractor } from './port';
 import { ModelExtraction, PROMPT_VERSION, type PromptSegment, RESPONSE_FORMAT_NAME, systemPrompt, userPrompt } from './prompt';
 import { resolveDueDate } from './time';
 
@@ -34,14 +34,8 @@ export interface OpenAIExtractorOptions {
   fetch?: typeof fetch;
 }
 
-interface SegmentRef {
+interface SegmentRef extends SpokenSegment {
   ref: string;
-  item: Item;
-  position: number;
-  text: string;
-  speaker: DirectoryPerson;
-  saidAt: Date;
-  focus: boolean;
   order: number;
 }
 
@@ -242,30 +236,12 @@ export class OpenAIExtractor implements Extractor {
 
 /** The segments the model sees: the item's, and its thread's around it, each with a stable [ref]. */
 function segmentsOf(input: ExtractionInput, people: PeopleIndex): SegmentRef[] {
-  const items = [input.item, ...(input.thread ?? []).filter((i) => i.id !== input.item.id)]
-    .filter((i) => i.kind === 'message' || i.kind === 'email' || i.kind === 'transcript')
-    .sort((a, b) => new Date(a.occurredAt).getTime() - new Date(b.occurredAt).getTime() || (a.id < b.id ? -1 : 1));
-  const out: SegmentRef[] = [];
+  const items = conversationItems(input);
+  // refs name the item being extracted "0" and the thread's items 1, 2, … in order
+  const labels = new Map<string, string>();
   let contextNo = 0;
-  for (const item of items) {
-    const focus = item.id === input.item.id;
-    const label = focus ? '0' : String(++contextNo);
-    for (const segment of [...item.segments].sort((a, b) => a.position - b.position)) {
-      if (item.kind === 'email' && isForwardMarker(segment.text)) break;
-      const speaker = people.byId(item.kind === 'transcript' ? segment.speakerId : (segment.speakerId ?? item.authorId));
-      if (!speaker || !/[\p{L}\p{N}]/u.test(segment.text)) continue;
-      out.push({
-        ref: `${label}.${segment.position}`,
-        item,
-        position: segment.position,
-        text: segment.text,
-        speaker,
-        saidAt: new Date(new Date(item.occurredAt).getTime() + (segment.startMs ?? 0)),
-        focus,
-        order: out.length,
-      });
-    }
-  }
+  for (const item of items) labels.set(item.id, item.id === input.item.id ? '0' : String(++contextNo));
+  const out = spokenSegments(items, input.item.id, people).map((s, order): SegmentRef => ({ ...s, ref: `${labels.get(s.item.id)}.${s.position}`, order }));
   // keep every focus segment and the context nearest to it
   if (out.length <= MAX_CONTEXT_SEGMENTS) return out;
   const first = out.findIndex((s) => s.focus);

@@ -13,10 +13,9 @@ import { AttendeesAttribute, MeetingIdAttribute, SourceIdAttribute } from '../wo
 import { progressQuery, syncSource, type SyncProgress, type SyncResult } from '../workflows/sync';
 import type { Stack } from './runtime';
 
-/** An error the user caused and can fix: the CLI prints its message alone and exits non-zero. */
-export class UserError extends Error {
-  override readonly name = 'UserError';
-}
+import { NotFoundError, UserError } from './registry/errors';
+
+export { UserError } from './registry/errors';
 
 export const IngestInput = z.object({
   folder: z.string().min(1),
@@ -112,7 +111,7 @@ export interface BriefOutput {
 export async function brief(stack: Stack, rawInput: z.input<typeof BriefInput>): Promise<BriefOutput> {
   const input = parse(BriefInput, rawInput);
   const meeting = await stack.store.getMeeting(input.meetingId);
-  if (!meeting) throw new UserError(`brief: no meeting "${input.meetingId}" (list them with \`myc meetings\`)`);
+  if (!meeting) throw new NotFoundError(`brief: no meeting "${input.meetingId}" (list them with \`myc meetings\`)`);
   if (meeting.status === 'cancelled') throw new UserError(`brief: meeting "${meeting.title}" is cancelled`);
   const workflowId = meetingWorkflowId(meeting.id);
   const change = { startsAt: meeting.startsAt.toISOString(), attendeeIds: meeting.attendeeIds };

@@ -18,6 +18,7 @@ import { openDb } from '../activities/memory/db';
 import { migrate } from '../activities/memory/migrate';
 import type { Db } from '../activities/memory/ports';
 import { MemoryStore } from '../activities/memory/store';
+import { TokenStore } from '../activities/memory/tokens';
 import { chooseVectorIndex } from '../activities/memory/vector-index';
 import { myceliumHome } from '../infra/paths';
 import { ensureTemporal } from '../infra/temporal-server';
@@ -46,6 +47,7 @@ export interface Stack {
   client: Client;
   store: MemoryStore;
   decisions: DecisionStore;
+  tokens: TokenStore;
   db: Db;
   namespace: string;
   taskQueue: string;
@@ -118,6 +120,7 @@ export async function openStack(options: StackOptions): Promise<Stack> {
       client,
       store,
       decisions,
+      tokens: new TokenStore({ db }),
       db,
       namespace: temporal.namespace,
       taskQueue,

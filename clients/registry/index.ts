@@ -1,0 +1,31 @@
+/**
+ * The operation registry: every operation Mycelium serves, declared once. The CLI, the HTTP API
+ * (with its OpenAPI document) and the MCP server are generated from this list and nothing else.
+ */
+import type { AnyOperation } from './operation';
+import { ingestOperation } from './ops/ingest';
+import { briefPrepareOperation, briefShowOperation, meetingsOperation } from './ops/meetings';
+import { askOperation, decisionsListOperation, searchOperation } from './ops/memory';
+import { opsOperation } from './ops/ops';
+import { tokensCreateOperation, tokensListOperation, tokensRevokeOperation } from './ops/tokens';
+
+export const operations: readonly AnyOperation[] = [
+  searchOperation,
+  askOperation,
+  meetingsOperation,
+  briefPrepareOperation,
+  briefShowOperation,
+  decisionsListOperation,
+  ingestOperation,
+  tokensCreateOperation,
+  tokensListOperation,
+  tokensRevokeOperation,
+  opsOperation,
+] as AnyOperation[];
+
+export function findOperation(name: string): AnyOperation | undefined {
+  return operations.find((op) => op.name === name);
+}
+
+export * from './errors';
+export * from './operation';

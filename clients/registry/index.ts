@@ -9,7 +9,8 @@ import { askOperation, decisionsListOperation, searchOperation } from './ops/mem
 import { opsOperation } from './ops/ops';
 import { tokensCreateOperation, tokensListOperation, tokensRevokeOperation } from './ops/tokens';
 
-export const operations: readonly AnyOperation[] = [
+/** Declared as a tuple so that typed clients keep each operation's name, input and output types. */
+const declared = [
   searchOperation,
   askOperation,
   meetingsOperation,
@@ -21,7 +22,10 @@ export const operations: readonly AnyOperation[] = [
   tokensListOperation,
   tokensRevokeOperation,
   opsOperation,
-] as AnyOperation[];
+] as const;
+
+export type DeclaredOperation = (typeof declared)[number];
+export const operations: readonly AnyOperation[] = declared as unknown as readonly AnyOperation[];
 
 export function findOperation(name: string): AnyOperation | undefined {
   return operations.find((op) => op.name === name);

@@ -42,9 +42,9 @@ export interface HttpBinding {
   path: string;
 }
 
-export interface Operation<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+export interface Operation<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType, N extends string = string> {
   /** letters, digits and "_": the same on every surface (CLI words, operationId, MCP tool name) */
-  name: string;
+  name: N;
   /** one sentence a person (or a model choosing a tool) can act on */
   description: string;
   scope: Scope;
@@ -63,10 +63,10 @@ export interface Operation<I extends z.ZodType = z.ZodType, O extends z.ZodType 
 export type AnyOperation = Operation<z.ZodType, z.ZodType>;
 
 /** Keeps the input and output types of one operation tied together. */
-export function defineOperation<I extends z.ZodType, O extends z.ZodType>(operation: Operation<I, O>): Operation<I, O> {
+export function defineOperation<I extends z.ZodType, O extends z.ZodType, N extends string>(operation: Operation<I, O, N>): Operation<I, O, N> {
   if (!/^[a-z][a-z0-9_]*$/.test(operation.name)) throw new Error(`operation name "${operation.name}" must be lower-case letters, digits and "_"`);
   return operation;
 }
 
-export type InputOf<O> = O extends Operation<infer I, z.ZodType> ? z.input<I> : never;
-export type OutputOf<O> = O extends Operation<z.ZodType, infer R> ? z.output<R> : never;
+export type InputOf<O> = O extends Operation<infer I, z.ZodType, string> ? z.input<I> : never;
+export type OutputOf<O> = O extends Operation<z.ZodType, infer R, string> ? z.output<R> : never;

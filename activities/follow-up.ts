@@ -15,12 +15,13 @@ import { temporalConfig } from '../temporal.config';
 import { isoWeekday, isValidTimeZone, localDateTime, type CadenceStep, type WorkingCalendar } from '../workflows/cadence';
 import {
   addEvidenceSignal,
+  FOLLOW_UP_WORKFLOW_TYPE,
   followUpArtifactId,
-  followUpUnresolvedDecision,
   type Evidence,
   type FollowUpOutcome,
+  type FollowUpUnresolvedDecision,
   type StepRecord,
-} from '../workflows/follow-up';
+} from '../workflows/follow-up-defs';
 import { followUpWorkflowId } from '../workflows/ids';
 import type { Outbox } from './delivery/outbox';
 import type { FollowUpStatus, FollowUpStore, FollowUpSubjects, Subject, SubjectKind } from './memory/follow-ups';
@@ -382,9 +383,9 @@ export async function ensureFollowUp(
   { kind, id, taskQueue, evidence }: EnsureFollowUpOptions,
 ): Promise<{ workflowId: string; runId: string | undefined; outcome: 'signalled' | 'started' | 'exists' }> {
   const workflowId = followUpWorkflowId(kind, id);
-  const args: Parameters<typeof followUpUnresolvedDecision> = [{ kind, id }];
+  const args: Parameters<FollowUpUnresolvedDecision> = [{ kind, id }];
   if (evidence) {
-    const handle = await client.workflow.signalWithStart(followUpUnresolvedDecision, {
+    const handle = await client.workflow.signalWithStart<FollowUpUnresolvedDecision, [Evidence]>(FOLLOW_UP_WORKFLOW_TYPE, {
       workflowId,
       taskQueue,
       args,
@@ -394,7 +395,7 @@ export async function ensureFollowUp(
     return { workflowId, runId: handle.signaledRunId, outcome: 'signalled' };
   }
   try {
-    const handle = await client.workflow.start(followUpUnresolvedDecision, {
+    const handle = await client.workflow.start<FollowUpUnresolvedDecision>(FOLLOW_UP_WORKFLOW_TYPE, {
       workflowId,
       taskQueue,
       args,

@@ -9,13 +9,13 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { temporalConfig } from '../temporal.config';
 import { meetingWorkflowId } from '../workflows/ids';
-import { cancelSignal, ensureMeetingHasContext, rescheduleSignal } from '../workflows/meeting';
+import { cancelSignal, MEETING_WORKFLOW_TYPE, rescheduleSignal, type EnsureMeetingHasContext, type MeetingChange } from '../workflows/meeting-defs';
 import { AttendeesAttribute, MeetingIdAttribute } from '../workflows/search-attributes';
 import { durationMs } from '../workflows/duration';
 import { directoryFrom, listUnits, parseUnit, QuarantineError } from './connectors/files';
 import type { ActivityDeps } from './deps';
 import { ensureFollowUp } from './follow-up';
-import type { CompletionEvidence } from './memory/decisions';
+import type { CompletionEvidence } from '../schemas/memory';
 
 export const FilesSourceConfig = z.object({
   root: z.string().min(1),
@@ -156,7 +156,7 @@ export function createSyncActivities(deps: ActivityDeps) {
         continue;
       }
       const change = { startsAt: meeting.startsAt.toISOString(), attendeeIds: meeting.attendeeIds };
-      await client.workflow.signalWithStart(ensureMeetingHasContext, {
+      await client.workflow.signalWithStart<EnsureMeetingHasContext, [MeetingChange]>(MEETING_WORKFLOW_TYPE, {
         workflowId,
         taskQueue,
         args: [{ meetingId: meeting.id, ...change }],

@@ -8,9 +8,9 @@ import { z } from 'zod';
 import type { Brief, Meeting } from '../schemas/entities';
 import { PersonId } from '../schemas/entities';
 import { meetingWorkflowId, syncWorkflowId } from '../workflows/ids';
-import { awaitBriefUpdate, ensureMeetingHasContext, prepareNowSignal } from '../workflows/meeting';
+import { awaitBriefUpdate, MEETING_WORKFLOW_TYPE, prepareNowSignal, type EnsureMeetingHasContext } from '../workflows/meeting-defs';
 import { AttendeesAttribute, MeetingIdAttribute, SourceIdAttribute } from '../workflows/search-attributes';
-import { progressQuery, syncSource, type SyncProgress, type SyncResult } from '../workflows/sync';
+import { progressQuery, SYNC_WORKFLOW_TYPE, type SyncProgress, type SyncResult, type SyncSource } from '../workflows/sync-defs';
 import type { Stack } from './runtime';
 
 import { NotFoundError, UserError } from './registry/errors';
@@ -43,10 +43,10 @@ export async function ingest(
   await stack.store.upsertSource({ id: sourceId, kind: 'files', config: { root, timeShiftMs: input.timeShiftMs } });
 
   const workflowId = syncWorkflowId(sourceId);
-  const handle = await stack.client.workflow.start(syncSource, {
+  const handle = await stack.client.workflow.start<SyncSource>(SYNC_WORKFLOW_TYPE, {
     workflowId,
     taskQueue: stack.taskQueue,
-    args: [{ sourceId }],
+    args: [{ sourceId, immediate: true }],
     // a sync already running for this source is the sync we want: attach to it
     workflowIdConflictPolicy: 'USE_EXISTING',
     typedSearchAttributes: [{ key: SourceIdAttribute, value: sourceId }],
@@ -115,7 +115,7 @@ export async function brief(stack: Stack, rawInput: z.input<typeof BriefInput>):
   if (meeting.status === 'cancelled') throw new UserError(`brief: meeting "${meeting.title}" is cancelled`);
   const workflowId = meetingWorkflowId(meeting.id);
   const change = { startsAt: meeting.startsAt.toISOString(), attendeeIds: meeting.attendeeIds };
-  const handle = await stack.client.workflow.signalWithStart(ensureMeetingHasContext, {
+  const handle = await stack.client.workflow.signalWithStart<EnsureMeetingHasContext, []>(MEETING_WORKFLOW_TYPE, {
     workflowId,
     taskQueue: stack.taskQueue,
     args: [{ meetingId: meeting.id, ...change }],

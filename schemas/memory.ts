@@ -80,3 +80,14 @@ export const Extraction = z.object({
   questions: z.array(OpenQuestion),
 });
 export type Extraction = z.infer<typeof Extraction>;
+
+/** What a follow-up is about (shared by the follow-up store, its activities and its workflow). */
+export type SubjectKind = 'decision' | 'action';
+
+/** An item segment that shows a decision or action item was carried out. */
+export interface CompletionEvidence {
+  subjectKind: SubjectKind;
+  subjectId: string;
+  itemId: string;
+  position: number;
+}

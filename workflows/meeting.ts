@@ -6,57 +6,24 @@
  * starts so that calendar reconciles keep signalling the same run: a reschedule re-arms the timer
  * (and re-briefs if the brief was already out and the meeting moved), a cancel ends it.
  */
-import {
-  condition,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
-  log,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
+import { condition, log, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { temporalConfig } from '../temporal.config';
 import { durationMs } from './duration';
+import {
+  awaitBriefUpdate,
+  cancelSignal,
+  prepareNowSignal,
+  rescheduleSignal,
+  statusQuery,
+  type MeetingPhase,
+  type MeetingResult,
+  type MeetingStatus,
+  type MeetingWorkflowInput,
+} from './meeting-defs';
 import { AttendeesAttribute, MeetingIdAttribute } from './search-attributes';
 
-export interface MeetingWorkflowInput {
-  meetingId: string;
-  /** ISO time the meeting starts */
-  startsAt: string;
-  /** opted-in attendee ids, for the search attributes (the brief reads them from the store) */
-  attendeeIds: string[];
-}
-
-export interface MeetingChange {
-  startsAt: string;
-  attendeeIds: string[];
-}
-
-export type MeetingPhase = 'waiting' | 'preparing' | 'delivered' | 'cancelled' | 'done';
-
-export interface MeetingStatus {
-  meetingId: string;
-  phase: MeetingPhase;
-  startsAt: string;
-  prepareAt: string;
-  briefId?: string;
-}
-
-export interface MeetingResult {
-  meetingId: string;
-  outcome: 'delivered' | 'cancelled';
-  briefId?: string;
-}
-
-export const rescheduleSignal = defineSignal<[MeetingChange]>('reschedule');
-export const cancelSignal = defineSignal('cancel');
-/** asks for the brief now, whatever the lead time (the CLI's `brief` command, the demo) */
-export const prepareNowSignal = defineSignal('prepareNow');
-export const statusQuery = defineQuery<MeetingStatus>('status');
-/** completes when a brief has been delivered (or the meeting was cancelled) */
-export const awaitBriefUpdate = defineUpdate<MeetingStatus>('awaitBrief');
+export * from './meeting-defs';
 
 const { prepareBrief } = proxyActivities<Activities>({
   ...temporalConfig.activities.store,

@@ -5,41 +5,17 @@
  * one transaction per file, bad files quarantined) → advance the cursor only after every batch is
  * stored → reconcile the meeting workflows of the calendar this source feeds.
  */
-import { defineQuery, log, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { log, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { CompletionEvidence } from '../activities/memory/decisions';
+import type { CompletionEvidence } from '../schemas/memory';
 import { temporalConfig } from '../temporal.config';
 import { SourceIdAttribute } from './search-attributes';
+import { progressQuery, type SyncInput, type SyncProgress, type SyncResult } from './sync-defs';
 
-export interface SyncInput {
-  sourceId: string;
-}
-
-export interface SyncProgress {
-  phase: 'planning' | 'ingesting' | 'extracting' | 'reconciling' | 'done';
-  total: number;
-  done: number;
-}
-
-export interface SyncResult {
-  sourceId: string;
-  files: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  removed: number;
-  quarantined: { path: string; reason: string }[];
-  ignored: string[];
-  meetingsEnsured: number;
-  /** decisions, action items and questions held by the items stored in this sync */
-  extracted: { decisions: number; actions: number; questions: number };
-  followUps: { started: number; signalled: number };
-}
+export * from './sync-defs';
 
 /** items per extraction call: small enough that a retry redoes little */
 const EXTRACTION_BATCH = 50;
-
-export const progressQuery = defineQuery<SyncProgress>('progress');
 
 const { planSync, commitCursor, reconcileMeetingWorkflows } = proxyActivities<Activities>(
   temporalConfig.activities.store,
@@ -70,6 +46,8 @@ export async function syncSource({ sourceId }: SyncInput): Promise<SyncResult> {
     meetingsEnsured: 0,
     extracted: { decisions: 0, actions: 0, questions: 0 },
     followUps: { started: 0, signalled: 0 },
+    passes: 1,
+    requests: 0,
   };
   const storedItemIds: string[] = [];
   for (const paths of plan.batches) {

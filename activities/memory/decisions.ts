@@ -79,12 +79,9 @@ export type ActionRecord = ActionItem & {
 
 export type QuestionRecord = OpenQuestion;
 
-export interface CompletionEvidence {
-  subjectKind: 'decision' | 'action';
-  subjectId: string;
-  itemId: string;
-  position: number;
-}
+// (defined in schemas/ so that workflows can name it without importing the store)
+import type { CompletionEvidence } from '../../schemas/memory';
+export type { CompletionEvidence };
 
 export interface SaveResult {
   /** canonical ids of what this extraction touched */

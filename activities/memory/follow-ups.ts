@@ -8,7 +8,9 @@
 import { ActionStatus, DecisionStatus, type ActionItem, type Decision, type SourceSpan } from '../../schemas/memory';
 import type { Db, Sql } from './ports';
 
-export type SubjectKind = 'decision' | 'action';
+// (defined in schemas/ so that workflows can name it without importing the store)
+import type { SubjectKind } from '../../schemas/memory';
+export type { SubjectKind };
 export type FollowUpStatus = 'open' | 'done' | 'resolved' | 'stale' | 'missing' | 'already-closed';
 export type FollowUpStepName = 'nudge' | 'escalate' | 'stale';
 

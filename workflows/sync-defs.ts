@@ -1,0 +1,71 @@
+/**
+ * The contract of syncSource (workflows/sync.ts): input, progress query, the sync-request signal and the result.
+ * Imports nothing but @temporalio/workflow, so clients and activities can start, signal and query a sync without
+ * loading the workflow.
+ */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+
+/** the workflow type name: clients start it by name, never by importing the implementation */
+export const SYNC_WORKFLOW_TYPE = 'syncSource';
+
+/** How requests are merged: a pass starts once no request came for `quietMs`, or `maxMs` after the first one. */
+export interface SyncDebounce {
+  quietMs: number;
+  maxMs: number;
+}
+
+export interface SyncInput {
+  sourceId: string;
+  /**
+   * Run the first pass at once (a person waiting on `myc ingest`). Otherwise the run was started by a request
+   * (signal-with-start) and waits for the burst to go quiet first.
+   */
+  immediate?: boolean;
+  /** overrides temporalConfig.sync.debounce (tests) */
+  debounce?: SyncDebounce;
+  /** carried by continue-as-new: requests not yet served, and totals so far */
+  carried?: { pendingRequests: number; totals: SyncResult };
+}
+
+/** Why someone wants the source synced now: a webhook, a schedule, `myc sources sync`. */
+export interface SyncRequest {
+  reason: string;
+  /** the provider asked for a full resync (e.g. a Graph subscription was removed) */
+  full?: boolean;
+}
+
+export interface SyncProgress {
+  phase: 'waiting' | 'planning' | 'ingesting' | 'extracting' | 'reconciling' | 'done';
+  total: number;
+  done: number;
+  /** sync passes completed by this run */
+  passes?: number;
+  /** requests received and not yet served by a pass */
+  pending?: number;
+}
+
+export interface SyncResult {
+  sourceId: string;
+  files: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  removed: number;
+  quarantined: { path: string; reason: string }[];
+  ignored: string[];
+  meetingsEnsured: number;
+  /** decisions, action items and questions held by the items stored in this sync */
+  extracted: { decisions: number; actions: number; questions: number };
+  followUps: { started: number; signalled: number };
+  /** passes this workflow ran (each one plan → ingest → extract → reconcile); requests during a pass cause one more */
+  passes: number;
+  /** sync requests (signals) this workflow merged into its passes */
+  requests: number;
+}
+
+/** the workflow's signature, for typed starts by name */
+export type SyncSource = (input: SyncInput) => Promise<SyncResult>;
+
+export const progressQuery = defineQuery<SyncProgress>('progress');
+/** asks for a sync; a burst of them becomes one pass (debounced), one arriving during a pass causes one more */
+export const requestSyncSignal = defineSignal<[SyncRequest]>('requestSync');

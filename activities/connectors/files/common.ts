@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { Item, Meeting, ParsedUnit, Person } from '../../../schemas/entities';
 import { itemIdFor, stableHash } from './ids';
-import type { FilesContext } from './types';
+import type { FilesContext, HeldBackAuthor } from './types';
 import { QuarantineError } from './types';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
@@ -25,6 +25,32 @@ export interface UnitContent {
   people?: Person[];
   items?: Item[];
   meetings?: Meeting[];
+  /** whose content was left out, and how much of it */
+  heldBack?: HeldBackAuthor[];
+}
+
+/**
+ * Counts held-back content per author. Keyed by email when known, else by normalized name, so one person
+ * named two ways in a unit is still one entry once an email is seen for them.
+ */
+export class HeldBackTally {
+  readonly #byKey = new Map<string, HeldBackAuthor>();
+
+  add(author: { id?: string; name?: string }, items = 1): void {
+    const id = author.id?.trim().toLowerCase() || undefined;
+    const name = author.name?.trim() || undefined;
+    if (!id && !name) return;
+    const key = id ? `id:${id}` : `name:${name!.normalize('NFKC').replace(/\s+/g, ' ').toLowerCase()}`;
+    const entry = this.#byKey.get(key);
+    if (entry) {
+      entry.items += items;
+      entry.name ??= name;
+    } else this.#byKey.set(key, { ...(id ? { id } : {}), ...(name ? { name } : {}), items });
+  }
+
+  get authors(): HeldBackAuthor[] {
+    return [...this.#byKey.values()].sort((a, b) => b.items - a.items || (a.id ?? a.name ?? '').localeCompare(b.id ?? b.name ?? ''));
+  }
 }
 
 export type ItemDraft = Omit<z.input<typeof Item>, 'id' | 'sourceId' | 'contentHash'>;

@@ -1,6 +1,6 @@
 /**
  * Email messages (.eml, RFC 5322), parsed by mailparser. One `email` Item per file, only when
- * the sender is opted in.
+ * the sender is opted in; otherwise the sender is reported as held back (identity only).
  */
 import type { AddressObject, EmailAddress } from 'mailparser';
 import { simpleParser } from 'mailparser';
@@ -55,8 +55,13 @@ export async function parseEml(ctx: FilesContext, relPath: string, raw: Buffer):
   if (!dateLine) throw new QuarantineError(relPath, 'missing Date header');
   if (Number.isNaN(new Date(dateLine).getTime()) || !mail.date || Number.isNaN(mail.date.getTime())) throw new QuarantineError(relPath, `invalid Date header "${dateLine}"`);
 
-  const author = optedIn(ctx.directory.byEmail(fromAddress));
-  if (!author) return {}; // sender outside the opt-in: nothing from this message is stored
+  const known = ctx.directory.byEmail(fromAddress);
+  const author = optedIn(known);
+  if (!author) {
+    // sender outside the opt-in: nothing from this message is stored, only who it was from
+    const shown = mail.from?.value.find((a) => a.address?.trim().toLowerCase() === fromAddress)?.name?.trim();
+    return { heldBack: [{ id: known?.id ?? fromAddress, ...(shown || known ? { name: shown || known?.name } : {}), items: 1 }] };
+  }
 
   const toCc = unique([...addresses(mail.to), ...addresses(mail.cc)]);
   const recipients = unique(toCc.map((a) => optedIn(ctx.directory.byEmail(a))?.id).filter((id): id is string => id !== undefined));

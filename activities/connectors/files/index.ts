@@ -8,7 +8,8 @@
  *   <export>/<channel>/<YYYY-MM-DD>.json  Slack export day files → `message` items
  *                                       (<export> holds channels.json/groups.json and users.json)
  *
- * A unit parses whole or throws QuarantineError; nothing of a person outside the opt-in is emitted.
+ * A unit parses whole or throws QuarantineError; nothing of a person outside the opt-in is emitted,
+ * but who was left out (identity and a count, never content) is: `heldBack`.
  */
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -22,7 +23,7 @@ import { parsePeople } from './people';
 import { decodeUtf8, readBounded, resolveInside } from './read';
 import type { SlackContextFile } from './slack';
 import { parseSlackDay, SLACK_CONTEXT_FILES, SLACK_DAY_FILE, SLACK_MARKERS } from './slack';
-import type { FilesContext, ListResult, UnitFormat } from './types';
+import type { FilesContext, HeldBackAuthor, ListResult, UnitFormat } from './types';
 import { QuarantineError } from './types';
 import { parseVtt } from './vtt';
 
@@ -33,11 +34,21 @@ export { transcriptLocator } from './vtt';
 export { slackTsToDate } from './slack';
 export { stripQuoted } from './eml';
 export { formatBytes } from './read';
-export type { Directory, FilesContext, ListedUnit, ListResult, UnitFormat } from './types';
+export type { Directory, FilesContext, HeldBackAuthor, ListedUnit, ListResult, UnitFormat } from './types';
+export { attendeeEmailFor } from './vtt';
 export { QuarantineError } from './types';
 
 /** Bumped when the connector's output for unchanged input changes; part of every fileHash. */
-export const FILES_CONNECTOR_VERSION = 'files/1';
+export const FILES_CONNECTOR_VERSION = 'files/2';
+
+/**
+ * A parsed unit and whose content it held back. The report is kept apart from the unit: the unit is what
+ * may be stored, the report is identity only and goes to the people-seen record and the sync summary.
+ */
+export interface ReportedUnit {
+  unit: ParsedUnit;
+  heldBack: HeldBackAuthor[];
+}
 
 const isHidden = (name: string): boolean => name.startsWith('.');
 
@@ -134,6 +145,11 @@ async function slackRootsFor(ctx: FilesContext, relPath: string): Promise<Set<st
  * the (day-granular) expansion window. Throws QuarantineError for bad input.
  */
 export async function parseUnit(ctx: FilesContext, relPath: string): Promise<ParsedUnit> {
+  return (await parseReportedUnit(ctx, relPath)).unit;
+}
+
+/** parseUnit, with who was held back. */
+export async function parseReportedUnit(ctx: FilesContext, relPath: string): Promise<ReportedUnit> {
   const abs = resolveInside(ctx.root, relPath);
   if (relPath.split('/').some(isHidden)) throw new QuarantineError(relPath, 'hidden files are not units');
   const format = classify(relPath, await slackRootsFor(ctx, relPath));
@@ -172,11 +188,12 @@ export async function parseUnit(ctx: FilesContext, relPath: string): Promise<Par
       break;
     }
   }
-  return finishUnit(relPath, {
+  const unit = finishUnit(relPath, {
     path: relPath,
     fileHash: stableHash(hashInput),
     people: content.people ?? [],
     items: content.items ?? [],
     meetings: content.meetings ?? [],
   });
+  return { unit, heldBack: content.heldBack ?? [] };
 }

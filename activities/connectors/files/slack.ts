@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Item, Person } from '../../../schemas/entities';
 import { OUTSIDE_OPT_IN } from '../../../schemas/entities';
 import type { UnitContent } from './common';
-import { accessList, finishItem, formatIssue, unique } from './common';
+import { accessList, finishItem, formatIssue, HeldBackTally, unique } from './common';
 import { optedIn } from './directory';
 import { parseJson } from './json';
 import type { FilesContext } from './types';
@@ -112,13 +112,24 @@ export function parseSlackDay(
     return email ? ctx.directory.byEmail(email) : undefined;
   };
 
+  const heldBack = new HeldBackTally();
   const members = channel.members.map((m) => optedIn(personOf(m))?.id).filter((id): id is string => id !== undefined);
   const items: Item[] = [];
   const seen = new Set<string>();
   for (const message of messages) {
     if (message.type !== 'message' || (message.subtype && SKIPPED_SUBTYPES.has(message.subtype))) continue;
-    const author = message.user ? optedIn(personOf(message.user)) : undefined;
-    if (!author) continue; // outside the opt-in (or a bot): never ingested
+    if (!message.user) continue; // a bot or an integration: nobody to opt in
+    const known = personOf(message.user);
+    const author = optedIn(known);
+    if (!author) {
+      // outside the opt-in: never ingested, only who wrote it is reported
+      const profile = users.get(message.user);
+      heldBack.add({
+        id: known?.id ?? profile?.profile?.email,
+        name: profile?.real_name || profile?.profile?.real_name || profile?.name || known?.name || message.user,
+      });
+      continue;
+    }
 
     const mentions: string[] = [];
     const body = decodeEntities(
@@ -166,5 +177,5 @@ export function parseSlackDay(
       }),
     );
   }
-  return { items };
+  return { items, heldBack: heldBack.authors };
 }

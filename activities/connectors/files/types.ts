@@ -35,6 +35,19 @@ export interface FilesContext {
 
 export type UnitFormat = 'people' | 'ics' | 'vtt' | 'eml' | 'slack-day';
 
+/**
+ * Someone whose content a unit did not emit because they are not in the directory or not opted in:
+ * identity only (never their words), so the product can say why nothing was stored and offer the way in.
+ */
+export interface HeldBackAuthor {
+  /** lower-cased email; absent when the data names them only (a transcript speaker no attendee matches) */
+  id?: string;
+  /** the display name as the data shows it */
+  name?: string;
+  /** pieces of content held back: an email, a message, a transcript turn */
+  items: number;
+}
+
 export interface ListedUnit {
   /** relative to the root, posix separators */
   path: string;

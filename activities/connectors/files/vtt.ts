@@ -1,7 +1,7 @@
 /**
  * WebVTT transcripts (.vtt), parsed by webvtt-parser. One `transcript` Item per file whose
  * segments are speaker turns; turns of people outside the opt-in are dropped before anything
- * is stored (their positions stay unused).
+ * is stored (their positions stay unused) and reported as held back, by speaker (identity only).
  *
  * webvtt-parser discards NOTE blocks, so the header metadata the connector reads from them
  * (`meeting`, `recorded`, `attendees`) is picked out of the raw text here.
@@ -11,7 +11,7 @@ import webvtt from 'webvtt-parser';
 import type { WebVTTCue, WebVTTNode } from 'webvtt-parser';
 import type { Person } from '../../../schemas/entities';
 import type { UnitContent } from './common';
-import { accessList, finishItem, shifted, unique } from './common';
+import { accessList, finishItem, HeldBackTally, shifted, unique } from './common';
 import { normalizeName, optedIn } from './directory';
 import type { FilesContext } from './types';
 import { QuarantineError } from './types';
@@ -138,6 +138,38 @@ function resolve(ctx: FilesContext, nameOrEmail: string): Person | undefined {
   return nameOrEmail.includes('@') ? ctx.directory.byEmail(nameOrEmail) : ctx.directory.byName(nameOrEmail);
 }
 
+const nameTokens = (s: string): string[] =>
+  s
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((t) => t.length > 0);
+
+/**
+ * The one attendee email a speaker's display name points at ("Alice Chen" → alice@…, alice.chen@…,
+ * achen@…), or undefined when none or several do: a transcript names speakers, its header lists
+ * attendees by email, and a newcomer's directory may not know either yet.
+ */
+export function attendeeEmailFor(speaker: string, attendeeEmails: readonly string[]): string | undefined {
+  const tokens = nameTokens(speaker);
+  const [first, ...rest] = tokens;
+  if (!first) return undefined;
+  const last = rest[rest.length - 1];
+  const forms = new Set([first, tokens.join(''), ...(last ? [`${first[0]}${last}`, `${first}${last[0]}`] : [])]);
+  const matches = attendeeEmails.filter((email) => {
+    const local = email.slice(0, email.indexOf('@'));
+    return forms.has(nameTokens(local).join('')) || nameTokens(local).join(' ') === tokens.join(' ');
+  });
+  return matches.length === 1 ? matches[0] : undefined;
+}
+
+interface SpeakerIdentity {
+  person?: Person;
+  /** the email the speaker is known by: the directory's, or the attendee their name points at */
+  email?: string;
+}
+
 /** The structural checks: a WebVTT signature, well-formed cues, and a complete last cue. */
 function checkParse(relPath: string, source: string): WebVTTCue[] {
   const result = parser.parse(source, 'metadata');
@@ -176,21 +208,39 @@ export function parseVtt(ctx: FilesContext, relPath: string, source: string): Un
     throw new QuarantineError(relPath, 'no recording time: add a "NOTE recorded: <ISO date-time>" header (the meeting id carries none)');
   }
 
+  const attendeeEmails = unique(header.attendees.filter((a) => a.includes('@')).map((a) => a.trim().toLowerCase()));
+  const identities = new Map<string, SpeakerIdentity>();
+  const identify = (speaker: string): SpeakerIdentity => {
+    let identity = identities.get(speaker);
+    if (!identity) {
+      const person = resolve(ctx, speaker);
+      const email = person?.id ?? (speaker.includes('@') ? speaker.trim().toLowerCase() : attendeeEmailFor(speaker, attendeeEmails));
+      const viaEmail = person ?? (email ? ctx.directory.byEmail(email) : undefined);
+      identity = viaEmail ? { person: viaEmail, email: viaEmail.id } : email ? { email } : {};
+      identities.set(speaker, identity);
+    }
+    return identity;
+  };
+
   const turns = turnsOf(cues, (speaker) => {
-    const person = resolve(ctx, speaker);
-    return person ? `person:${person.id}` : `name:${normalizeName(speaker)}`;
+    const { person, email } = identify(speaker);
+    return person ? `person:${person.id}` : email ? `email:${email}` : `name:${normalizeName(speaker)}`;
   });
   const kept: { position: number; person: Person; text: string; startMs: number }[] = [];
+  const heldBack = new HeldBackTally();
   turns.forEach((turn, position) => {
-    const person = turn.speaker ? optedIn(resolve(ctx, turn.speaker)) : undefined;
+    if (!turn.speaker) return; // nobody to attribute it to, so nobody to ask: not reported
+    const identity = identify(turn.speaker);
+    const person = optedIn(identity.person);
     if (person) kept.push({ position, person, text: turn.texts.join(' '), startMs: turn.startMs });
+    else heldBack.add({ id: identity.email, name: turn.speaker });
   });
-  if (kept.length === 0) return {};
+  if (kept.length === 0) return { heldBack: heldBack.authors };
 
   const attendees: string[] = [];
   let outsideOptInCount = 0;
   for (const a of unique(header.attendees)) {
-    const person = optedIn(resolve(ctx, a));
+    const person = optedIn(identify(a).person);
     if (person) attendees.push(person.id);
     else outsideOptInCount++;
   }
@@ -217,5 +267,5 @@ export function parseVtt(ctx: FilesContext, relPath: string, source: string): Un
     },
     segments: kept.map((k) => ({ position: k.position, text: k.text, speakerId: k.person.id, startMs: k.startMs })),
   });
-  return { items: [item] };
+  return { items: [item], heldBack: heldBack.authors };
 }

@@ -12,7 +12,8 @@ import { meetingWorkflowId } from '../workflows/ids';
 import { cancelSignal, MEETING_WORKFLOW_TYPE, rescheduleSignal, type EnsureMeetingHasContext, type MeetingChange } from '../workflows/meeting-defs';
 import { AttendeesAttribute, MeetingIdAttribute } from '../workflows/search-attributes';
 import { durationMs } from '../workflows/duration';
-import { directoryFrom, listUnits, parseUnit, QuarantineError } from './connectors/files';
+import { directoryFrom, listUnits, parseReportedUnit, QuarantineError } from './connectors/files';
+import { mergeHeldBack, noneHeldBack, type HeldBackSummary } from '../workflows/held-back';
 import type { ActivityDeps } from './deps';
 import { ensureFollowUp } from './follow-up';
 import type { CompletionEvidence } from '../schemas/memory';
@@ -41,6 +42,8 @@ export interface IngestResult {
   quarantined: { path: string; reason: string }[];
   /** items of the files stored in this call (new or changed): what extraction should read */
   storedItemIds: string[];
+  /** whose content these files held back (not in the directory or not opted in): identity and counts only */
+  heldBack: HeldBackSummary;
 }
 
 export function createSyncActivities(deps: ActivityDeps) {
@@ -84,15 +87,16 @@ export function createSyncActivities(deps: ActivityDeps) {
     deletedPaths?: string[];
   }): Promise<IngestResult> {
     const config = await sourceConfig(sourceId);
-    const result: IngestResult = { inserted: 0, updated: 0, unchanged: 0, removed: 0, quarantined: [], storedItemIds: [] };
+    const result: IngestResult = { inserted: 0, updated: 0, unchanged: 0, removed: 0, quarantined: [], storedItemIds: [], heldBack: noneHeldBack() };
     const known = await deps.store.fileHashes(sourceId);
     let directory = directoryFrom(await deps.store.listPeople());
 
     for (const [index, path] of paths.entries()) {
       Context.current().heartbeat({ index, path });
       let unit;
+      let heldBack;
       try {
-        unit = await parseUnit(
+        ({ unit, heldBack } = await parseReportedUnit(
           {
             sourceId,
             root: config.root,
@@ -103,7 +107,7 @@ export function createSyncActivities(deps: ActivityDeps) {
             horizonDays: Math.ceil(durationMs(temporalConfig.meetings.horizon) / 86_400_000),
           },
           path,
-        );
+        ));
       } catch (error) {
         if (!(error instanceof QuarantineError)) throw error;
         await deps.store.quarantine({ sourceId, path, reason: error.reason });
@@ -111,6 +115,9 @@ export function createSyncActivities(deps: ActivityDeps) {
         deps.log.warn({ sourceId, path, reason: error.reason }, 'file quarantined');
         continue;
       }
+      // an unchanged file still holds back what it held back: reported on every sync, recorded per file
+      await deps.store.recordHeldBack(sourceId, path, heldBack, deps.now());
+      result.heldBack = mergeHeldBack(result.heldBack, { items: 0, authors: heldBack });
       if (known.get(path) === unit.fileHash) {
         result.unchanged += unit.items.length;
         continue;

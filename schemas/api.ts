@@ -76,6 +76,20 @@ export const AskOut = z.object({
   ),
 });
 
+/** What ingestion left out because its authors are not in the directory or not opted in: identity and counts, never content. */
+export const HeldBackOut = z.object({
+  /** pieces of content held back: emails, messages, transcript turns */
+  items: z.number().int(),
+  authors: z.array(
+    z.object({
+      /** email; absent when the data named the author only (a transcript speaker) */
+      id: z.string().optional(),
+      name: z.string().optional(),
+      items: z.number().int(),
+    }),
+  ),
+});
+
 export const SyncResultOut = z.object({
   sourceId: z.string(),
   files: z.number().int(),
@@ -84,6 +98,7 @@ export const SyncResultOut = z.object({
   unchanged: z.number().int(),
   removed: z.number().int(),
   quarantined: z.array(z.object({ path: z.string(), reason: z.string() })),
+  heldBack: HeldBackOut,
   ignored: z.array(z.string()),
   meetingsEnsured: z.number().int(),
   extracted: z.object({ decisions: z.number().int(), actions: z.number().int(), questions: z.number().int() }),

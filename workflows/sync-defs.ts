@@ -4,6 +4,7 @@
  * loading the workflow.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { HeldBackSummary } from './held-back';
 
 /** the workflow type name: clients start it by name, never by importing the implementation */
 export const SYNC_WORKFLOW_TYPE = 'syncSource';
@@ -52,6 +53,8 @@ export interface SyncResult {
   unchanged: number;
   removed: number;
   quarantined: { path: string; reason: string }[];
+  /** whose content the latest pass held back (not in the directory or not opted in): identity and counts only */
+  heldBack: HeldBackSummary;
   ignored: string[];
   meetingsEnsured: number;
   /** decisions, action items and questions held by the items stored in this sync */

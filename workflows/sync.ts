@@ -11,6 +11,7 @@ import type { CompletionEvidence } from '../schemas/memory';
 import { temporalConfig } from '../temporal.config';
 import { SourceIdAttribute } from './search-attributes';
 import { progressQuery, type SyncInput, type SyncProgress, type SyncResult } from './sync-defs';
+import { mergeHeldBack, noneHeldBack } from './held-back';
 
 export * from './sync-defs';
 
@@ -42,6 +43,7 @@ export async function syncSource({ sourceId }: SyncInput): Promise<SyncResult> {
     unchanged: 0,
     removed: 0,
     quarantined: [],
+    heldBack: noneHeldBack(),
     ignored: plan.ignored,
     meetingsEnsured: 0,
     extracted: { decisions: 0, actions: 0, questions: 0 },
@@ -57,6 +59,7 @@ export async function syncSource({ sourceId }: SyncInput): Promise<SyncResult> {
     result.unchanged += batch.unchanged;
     result.removed += batch.removed;
     result.quarantined.push(...batch.quarantined);
+    result.heldBack = mergeHeldBack(result.heldBack, batch.heldBack);
     storedItemIds.push(...batch.storedItemIds);
     progress.done += paths.length;
   }

@@ -8,7 +8,7 @@
  */
 import { chunkItem, type ChunkDraft } from '../intelligence/chunking';
 import { type Item, ParsedUnit } from '../../schemas/entities';
-import { upsertPeopleIn } from './people';
+import { forgetHeldBackIn, upsertPeopleIn } from './people';
 import type { Db, Embedder, Sql, StoreUnitResult, VectorIndex, VectorPoint } from './ports';
 import { l2Norm } from './vectorpoints';
 
@@ -97,7 +97,7 @@ export async function storeParsedUnit(deps: IngestDeps, sourceId: string, input:
   });
 }
 
-/** Forgets a file that no longer exists: its items (chunks cascade, vectors explicitly), meetings, sync record and quarantine row. */
+/** Forgets a file that no longer exists: its items (chunks cascade, vectors explicitly), meetings, sync record, quarantine row and held-back record. */
 export async function removeStoredUnit(
   deps: Pick<IngestDeps, 'db' | 'vectors'>,
   sourceId: string,
@@ -109,6 +109,7 @@ export async function removeStoredUnit(
     await tx.query('DELETE FROM meetings WHERE source_id = $1 AND source_path = $2', [sourceId, path]);
     await tx.query('DELETE FROM source_files WHERE source_id = $1 AND path = $2', [sourceId, path]);
     await tx.query('DELETE FROM quarantine WHERE source_id = $1 AND path = $2', [sourceId, path]);
+    await forgetHeldBackIn(tx, sourceId, path);
     return { removed: removed.length };
   });
 }

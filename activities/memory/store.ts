@@ -20,7 +20,21 @@ import {
 import { reciprocalRankFusion } from './fusion';
 import { retrievalConditions, SqlParams } from './filters';
 import { chunkIdOf, removeStoredUnit, storeParsedUnit } from './ingest';
-import { selectPeople, upsertPeopleIn } from './people';
+import {
+  filesAuthoredBy,
+  heldBackCounts,
+  type HeldBackCount,
+  type HeldBackEntry,
+  heldBackFilesOf,
+  markFilesChangedIn,
+  recordHeldBackIn,
+  type SeenPerson,
+  selectPeople,
+  selectSeen,
+  setOptedInIn,
+  type SourceFile,
+  upsertPeopleIn,
+} from './people';
 import type { Db, Embedder, Hit, LineageEntry, RetrievalFilter, StoredChunk, StoreUnitResult, VectorIndex } from './ports';
 import {
   BRIEF_COLUMNS,
@@ -100,6 +114,41 @@ export class MemoryStore {
 
   peopleByIds(ids: PersonId[]): Promise<Person[]> {
     return selectPeople(this.#db, ids.map((id) => id.trim().toLowerCase()));
+  }
+
+  /** Sets a directory person's opt-in; false when there is no such person. */
+  setOptedIn(id: PersonId, optedIn: boolean): Promise<boolean> {
+    return setOptedInIn(this.#db, id.trim().toLowerCase(), optedIn);
+  }
+
+  // ---- people seen in ingested data and what was held back from them (identity only)
+
+  /** What one file's latest parse held back, replacing the file's earlier record; remembers who was seen. */
+  async recordHeldBack(sourceId: string, path: string, authors: readonly HeldBackEntry[], at: Date): Promise<void> {
+    await this.#db.transaction((tx) => recordHeldBackIn(tx, sourceId, path, authors, at));
+  }
+
+  seenPeople(ids?: PersonId[]): Promise<SeenPerson[]> {
+    return selectSeen(this.#db, ids?.map((id) => id.trim().toLowerCase()));
+  }
+
+  heldBackCounts(ids?: string[]): Promise<HeldBackCount[]> {
+    return heldBackCounts(this.#db, ids);
+  }
+
+  /** The files whose latest parse held back this person's content. */
+  heldBackFiles(personId: PersonId): Promise<SourceFile[]> {
+    return heldBackFilesOf(this.#db, personId.trim().toLowerCase());
+  }
+
+  /** The files that stored something this person wrote or said. */
+  filesAuthoredBy(personId: PersonId): Promise<SourceFile[]> {
+    return filesAuthoredBy(this.#db, personId.trim().toLowerCase());
+  }
+
+  /** The next sync re-parses these files whatever their bytes; returns how many were on record. */
+  markFilesChanged(files: readonly SourceFile[]): Promise<number> {
+    return markFilesChangedIn(this.#db, files);
   }
 
   // ---- sources and sync state

@@ -11,12 +11,22 @@ export const temporalConfig = {
     meetingId: { name: 'MyceliumMeetingId', type: 'Keyword' },
     attendees: { name: 'MyceliumAttendees', type: 'KeywordList' },
     sourceId: { name: 'MyceliumSourceId', type: 'Keyword' },
+    decisionId: { name: 'MyceliumDecisionId', type: 'Keyword' },
+    personIds: { name: 'MyceliumPersonIds', type: 'KeywordList' },
+    calendarId: { name: 'MyceliumCalendarId', type: 'Keyword' },
+    /** on Temporal Schedules we created (so reconciliation never touches anyone else's) */
+    managedBy: { name: 'MyceliumManagedBy', type: 'Keyword' },
   },
   meetings: {
     /** a brief is prepared this long before the meeting starts */
     briefLeadTime: '30 minutes',
     /** meetings further out than this are not watched yet */
     horizon: '14 days',
+  },
+  /** Temporal Schedules that `myc schedules apply` (and the service at start) reconciles: one per source / calendar */
+  schedules: {
+    syncSources: { every: '5 minutes' },
+    watchCalendars: { every: '15 minutes' },
   },
   /** followUpUnresolvedDecision: working days in the owner's timezone and hours (workflows/cadence.ts) */
   followUp: {
@@ -31,6 +41,10 @@ export const temporalConfig = {
   sync: {
     /** files per ingest activity call */
     batchSize: 25,
+    /** sync requests (webhooks, `myc sources sync`) are merged: a pass starts after this much quiet… */
+    debounce: { quiet: '5 seconds', max: '60 seconds' },
+    /** …and a run that keeps being asked for more passes continues as new after this many */
+    maxPassesPerRun: 20,
   },
   activities: {
     /** reading and writing our own stores: fast, retried a few times */

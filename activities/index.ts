@@ -3,6 +3,7 @@
  * Workflows only `import type { Activities }` from here.
  */
 import { createBriefActivities } from './briefs';
+import { createCalendarActivities } from './calendar';
 import type { ActivityDeps } from './deps';
 import { createExtractionActivities } from './extraction';
 import { createFollowUpActivities } from './follow-up';
@@ -12,6 +13,7 @@ import { createSyncActivities } from './sync';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSyncActivities(deps),
+    ...createCalendarActivities(deps),
     ...createExtractionActivities(deps),
     ...createFollowUpActivities({
       subjects: new DecisionSubjects(deps.decisions),

@@ -1,16 +1,12 @@
 /**
  * Sync activities for the files connector: plan → ingest (per-file transactions, quarantine) →
- * commit cursor → reconcile meeting workflows. Each is idempotent: re-running any of them after a
+ * commit cursor (the meeting workflows are reconciled by activities/calendar.ts). Each is idempotent: re-running any of them after a
  * crash converges to the same stored state.
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { temporalConfig } from '../temporal.config';
-import { meetingWorkflowId } from '../workflows/ids';
-import { cancelSignal, MEETING_WORKFLOW_TYPE, rescheduleSignal, type EnsureMeetingHasContext, type MeetingChange } from '../workflows/meeting-defs';
-import { AttendeesAttribute, MeetingIdAttribute } from '../workflows/search-attributes';
 import { durationMs } from '../workflows/duration';
 import { directoryFrom, listUnits, parseReportedUnit, QuarantineError } from './connectors/files';
 import { mergeHeldBack, noneHeldBack, type HeldBackSummary } from '../workflows/held-back';
@@ -141,45 +137,6 @@ export function createSyncActivities(deps: ActivityDeps) {
   }
 
   /**
-   * The calendar watch: every upcoming meeting within the horizon has its ensureMeetingHasContext run
-   * (signal-with-start, so a running one just hears about the change); cancelled ones are told so.
-   */
-  async function reconcileMeetingWorkflows({ sourceId }: { sourceId: string }): Promise<{ ensured: number; cancelled: number }> {
-    const now = deps.now();
-    const until = new Date(now.getTime() + durationMs(temporalConfig.meetings.horizon));
-    const meetings = (await deps.store.listMeetings({ from: now, to: until })).filter((m) => m.sourceId === sourceId);
-    const { client, taskQueue } = deps.temporal;
-    let ensured = 0;
-    let cancelled = 0;
-    for (const meeting of meetings) {
-      const workflowId = meetingWorkflowId(meeting.id);
-      if (meeting.status === 'cancelled') {
-        try {
-          await client.workflow.getHandle(workflowId).signal(cancelSignal);
-          cancelled += 1;
-        } catch (error) {
-          if (!(error instanceof WorkflowNotFoundError)) throw error;
-        }
-        continue;
-      }
-      const change = { startsAt: meeting.startsAt.toISOString(), attendeeIds: meeting.attendeeIds };
-      await client.workflow.signalWithStart<EnsureMeetingHasContext, [MeetingChange]>(MEETING_WORKFLOW_TYPE, {
-        workflowId,
-        taskQueue,
-        args: [{ meetingId: meeting.id, ...change }],
-        signal: rescheduleSignal,
-        signalArgs: [change],
-        typedSearchAttributes: [
-          { key: MeetingIdAttribute, value: meeting.id },
-          { key: AttendeesAttribute, value: [...meeting.attendeeIds].sort() },
-        ],
-      });
-      ensured += 1;
-    }
-    return { ensured, cancelled };
-  }
-
-  /**
    * Every open decision and action item has its follow-up workflow; evidence of completion found by
    * extraction is signalled to it (signal-with-start, so it also reaches one not yet started).
    */
@@ -215,5 +172,5 @@ export function createSyncActivities(deps: ActivityDeps) {
     return deps.decisions.findCompletionEvidence(await deps.store.getItems(itemIds));
   }
 
-  return { planSync, ingestFiles, commitCursor, reconcileMeetingWorkflows, ensureFollowUps, findCompletionEvidence };
+  return { planSync, ingestFiles, commitCursor, ensureFollowUps, findCompletionEvidence };
 }

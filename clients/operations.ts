@@ -9,7 +9,7 @@ import type { Brief, Meeting } from '../schemas/entities';
 import { PersonId } from '../schemas/entities';
 import { meetingWorkflowId, syncWorkflowId } from '../workflows/ids';
 import { awaitBriefUpdate, MEETING_WORKFLOW_TYPE, prepareNowSignal, type EnsureMeetingHasContext } from '../workflows/meeting-defs';
-import { AttendeesAttribute, MeetingIdAttribute, SourceIdAttribute } from '../workflows/search-attributes';
+import { AttendeesAttribute, CalendarIdAttribute, MeetingIdAttribute, PersonIdsAttribute, SourceIdAttribute } from '../workflows/search-attributes';
 import { progressQuery, SYNC_WORKFLOW_TYPE, type SyncProgress, type SyncResult, type SyncSource } from '../workflows/sync-defs';
 import type { Stack } from './runtime';
 
@@ -124,6 +124,8 @@ export async function brief(stack: Stack, rawInput: z.input<typeof BriefInput>):
     typedSearchAttributes: [
       { key: MeetingIdAttribute, value: meeting.id },
       { key: AttendeesAttribute, value: [...meeting.attendeeIds].sort() },
+      { key: PersonIdsAttribute, value: [...meeting.attendeeIds].sort() },
+      { key: CalendarIdAttribute, value: meeting.calendarId },
     ],
   });
   const status = await withTimeout(

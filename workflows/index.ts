@@ -2,3 +2,4 @@
 export { ensureMeetingHasContext } from './meeting';
 export { syncSource } from './sync';
 export { followUpUnresolvedDecision } from './follow-up';
+export { watchCalendar } from './calendar-watch';

@@ -21,7 +21,7 @@ import {
   type MeetingStatus,
   type MeetingWorkflowInput,
 } from './meeting-defs';
-import { AttendeesAttribute, MeetingIdAttribute } from './search-attributes';
+import { AttendeesAttribute, MeetingIdAttribute, PersonIdsAttribute } from './search-attributes';
 
 export * from './meeting-defs';
 
@@ -109,6 +109,7 @@ function tagRun(meetingId: string, attendeeIds: string[]): void {
   upsertSearchAttributes([
     { key: MeetingIdAttribute, value: meetingId },
     { key: AttendeesAttribute, value: [...attendeeIds].sort() },
+    { key: PersonIdsAttribute, value: [...attendeeIds].sort() },
   ]);
 }
 

@@ -7,3 +7,8 @@ const { searchAttributes } = temporalConfig;
 export const MeetingIdAttribute = defineSearchAttributeKey(searchAttributes.meetingId.name, 'KEYWORD');
 export const AttendeesAttribute = defineSearchAttributeKey(searchAttributes.attendees.name, 'KEYWORD_LIST');
 export const SourceIdAttribute = defineSearchAttributeKey(searchAttributes.sourceId.name, 'KEYWORD');
+export const DecisionIdAttribute = defineSearchAttributeKey(searchAttributes.decisionId.name, 'KEYWORD');
+/** everyone a run concerns (attendees, owner, decider): "every run about Ana" is one filter */
+export const PersonIdsAttribute = defineSearchAttributeKey(searchAttributes.personIds.name, 'KEYWORD_LIST');
+export const CalendarIdAttribute = defineSearchAttributeKey(searchAttributes.calendarId.name, 'KEYWORD');
+export const ManagedByAttribute = defineSearchAttributeKey(searchAttributes.managedBy.name, 'KEYWORD');

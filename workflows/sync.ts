@@ -1,16 +1,22 @@
 /**
- * syncSource — one incremental pull of one connector (id `sync:<sourceId>`).
+ * syncSource — incremental pulls of one connector (id `sync:<sourceId>`), debounced.
  *
- * plan (what changed since the cursor) → ingest in batches (parse, normalize, chunk, embed, store:
- * one transaction per file, bad files quarantined) → advance the cursor only after every batch is
- * stored → reconcile the meeting workflows of the calendar this source feeds.
+ * Requests (`requestSync` signals, usually signal-with-start from webhooks, schedules or `myc sources sync`) are
+ * merged: the first pass starts once the burst has been quiet for `temporalConfig.sync.debounce.quiet` (or `max`
+ * after the first request); requests arriving during a pass cause exactly one more pass. `myc ingest` starts the
+ * same id with `immediate`, so its first pass runs at once.
+ *
+ * A pass: plan (what changed since the cursor) → ingest in batches (parse, normalize, chunk, embed, store: one
+ * transaction per file, bad files quarantined) → advance the cursor only after every batch is stored → extract →
+ * reconcile the meeting workflows of the calendars this source feeds (the same activity the calendar watch runs).
  */
-import { log, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, continueAsNew, log, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CompletionEvidence } from '../schemas/memory';
 import { temporalConfig } from '../temporal.config';
+import { durationMs } from './duration';
 import { SourceIdAttribute } from './search-attributes';
-import { progressQuery, type SyncInput, type SyncProgress, type SyncResult } from './sync-defs';
+import { progressQuery, requestSyncSignal, type SyncInput, type SyncProgress, type SyncResult } from './sync-defs';
 import { mergeHeldBack, noneHeldBack } from './held-back';
 
 export * from './sync-defs';
@@ -18,39 +24,111 @@ export * from './sync-defs';
 /** items per extraction call: small enough that a retry redoes little */
 const EXTRACTION_BATCH = 50;
 
-const { planSync, commitCursor, reconcileMeetingWorkflows } = proxyActivities<Activities>(
-  temporalConfig.activities.store,
-);
+const { planSync, commitCursor, calendarsOfSource } = proxyActivities<Activities>(temporalConfig.activities.store);
+const { reconcileCalendar } = proxyActivities<Activities>({
+  ...temporalConfig.activities.store,
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '1 minute',
+});
 const { ingestFiles } = proxyActivities<Activities>(temporalConfig.activities.connector);
 const { extractFromItems } = proxyActivities<Activities>(temporalConfig.activities.extraction);
 const { findCompletionEvidence } = proxyActivities<Activities>(temporalConfig.activities.store);
 const { ensureFollowUps } = proxyActivities<Activities>({ ...temporalConfig.activities.store, heartbeatTimeout: '1 minute' });
 
-export async function syncSource({ sourceId }: SyncInput): Promise<SyncResult> {
-  const progress: SyncProgress = { phase: 'planning', total: 0, done: 0 };
-  setHandler(progressQuery, () => progress);
-  upsertSearchAttributes([{ key: SourceIdAttribute, value: sourceId }]);
-
-  const plan = await planSync({ sourceId, batchSize: temporalConfig.sync.batchSize });
-  progress.total = plan.changed;
-  progress.phase = 'ingesting';
-
-  const result: SyncResult = {
+export function emptySyncResult(sourceId: string): SyncResult {
+  return {
     sourceId,
-    files: plan.changed,
+    files: 0,
     inserted: 0,
     updated: 0,
     unchanged: 0,
     removed: 0,
     quarantined: [],
     heldBack: noneHeldBack(),
-    ignored: plan.ignored,
+    ignored: [],
     meetingsEnsured: 0,
     extracted: { decisions: 0, actions: 0, questions: 0 },
     followUps: { started: 0, signalled: 0 },
-    passes: 1,
+    passes: 0,
     requests: 0,
   };
+}
+
+export async function syncSource(input: SyncInput): Promise<SyncResult> {
+  const { sourceId } = input;
+  const quietMs = input.debounce?.quietMs ?? durationMs(temporalConfig.sync.debounce.quiet);
+  const maxMs = input.debounce?.maxMs ?? durationMs(temporalConfig.sync.debounce.max);
+  const totals = input.carried?.totals ?? emptySyncResult(sourceId);
+  const progress: SyncProgress = { phase: 'waiting', total: 0, done: 0, passes: 0, pending: 0 };
+
+  /** requests received and not yet served by a pass */
+  let pending = input.carried?.pendingRequests ?? 0;
+  /** bumped by every request: the quiet window restarts when it moves */
+  let seq = 0;
+  let lastRequestAt = Date.now();
+  let firstPendingAt: number | undefined = pending > 0 ? Date.now() : undefined;
+  setHandler(requestSyncSignal, () => {
+    pending += 1;
+    seq += 1;
+    totals.requests += 1;
+    lastRequestAt = Date.now();
+    firstPendingAt ??= lastRequestAt;
+    progress.pending = pending;
+  });
+  setHandler(progressQuery, () => progress);
+  upsertSearchAttributes([{ key: SourceIdAttribute, value: sourceId }]);
+
+  /** waits until requests have been quiet for quietMs, or maxMs after the first unserved one */
+  const quiet = async (): Promise<void> => {
+    progress.phase = 'waiting';
+    for (;;) {
+      const now = Date.now();
+      const wait = Math.min(lastRequestAt + quietMs - now, (firstPendingAt ?? now) + maxMs - now);
+      if (wait <= 0) return;
+      const seen = seq;
+      await condition(() => seq !== seen, wait);
+    }
+  };
+
+  let passesThisRun = 0;
+  let runNext = true;
+  while (runNext) {
+    if (!(input.immediate === true && passesThisRun === 0)) await quiet();
+    pending = 0;
+    firstPendingAt = undefined;
+    progress.pending = 0;
+    await syncPass(sourceId, totals, progress);
+    passesThisRun += 1;
+    totals.passes += 1;
+    progress.passes = passesThisRun;
+    runNext = pending > 0;
+    if (runNext && passesThisRun >= temporalConfig.sync.maxPassesPerRun) {
+      // a source kept busy by requests must not grow one history without bound
+      return continueAsNew<typeof syncSource>({
+        sourceId,
+        ...(input.debounce ? { debounce: input.debounce } : {}),
+        carried: { pendingRequests: pending, totals },
+      });
+    }
+  }
+  progress.phase = 'done';
+  log.info('source synced', { ...totals, quarantined: totals.quarantined.length, ignored: totals.ignored.length });
+  return totals;
+}
+
+/** One pass, added into `result`. */
+async function syncPass(sourceId: string, result: SyncResult, progress: SyncProgress): Promise<void> {
+  progress.phase = 'planning';
+  progress.done = 0;
+  const plan = await planSync({ sourceId, batchSize: temporalConfig.sync.batchSize });
+  progress.total = plan.changed;
+  progress.phase = 'ingesting';
+  result.files += plan.changed;
+  result.ignored = plan.ignored;
+  // the quarantine of the latest pass is the one that stands
+  result.quarantined = [];
+  result.heldBack = noneHeldBack();
+
   const storedItemIds: string[] = [];
   for (const paths of plan.batches) {
     const batch = await ingestFiles({ sourceId, paths });
@@ -92,11 +170,11 @@ export async function syncSource({ sourceId }: SyncInput): Promise<SyncResult> {
   }
 
   progress.phase = 'reconciling';
-  const reconciled = await reconcileMeetingWorkflows({ sourceId });
-  result.meetingsEnsured = reconciled.ensured;
+  for (const calendarId of await calendarsOfSource({ sourceId })) {
+    const reconciled = await reconcileCalendar({ calendarId });
+    result.meetingsEnsured += reconciled.ensured;
+  }
   progress.phase = 'done';
-  log.info('source synced', { ...result, quarantined: result.quarantined.length, ignored: result.ignored.length });
-  return result;
 }
 
 function chunks<T>(values: T[], size: number): T[][] {

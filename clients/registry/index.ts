@@ -3,10 +3,12 @@
  * (with its OpenAPI document) and the MCP server are generated from this list and nothing else.
  */
 import type { AnyOperation } from './operation';
+import { decisionsReassignOperation, decisionsResolveOperation, decisionsShowOperation, decisionsSnoozeOperation } from './ops/decisions';
 import { ingestOperation } from './ops/ingest';
 import { briefPrepareOperation, briefShowOperation, meetingsOperation } from './ops/meetings';
 import { askOperation, decisionsListOperation, searchOperation } from './ops/memory';
 import { opsOperation } from './ops/ops';
+import { peopleAddOperation, peopleListOperation, peopleOptInOperation, peopleOptOutOperation, peopleShowOperation } from './ops/people';
 import { tokensCreateOperation, tokensListOperation, tokensRevokeOperation } from './ops/tokens';
 
 /** Declared as a tuple so that typed clients keep each operation's name, input and output types. */
@@ -17,7 +19,16 @@ const declared = [
   briefPrepareOperation,
   briefShowOperation,
   decisionsListOperation,
+  decisionsShowOperation,
+  decisionsResolveOperation,
+  decisionsSnoozeOperation,
+  decisionsReassignOperation,
   ingestOperation,
+  peopleListOperation,
+  peopleShowOperation,
+  peopleAddOperation,
+  peopleOptInOperation,
+  peopleOptOutOperation,
   tokensCreateOperation,
   tokensListOperation,
   tokensRevokeOperation,

@@ -1,0 +1,86 @@
+/**
+ * Temporal helpers for other services: start, signal and query Mycelium's workflows by business id,
+ * exactly as Mycelium itself does — workflow type names and signal definitions come from the
+ * workflows' definition modules, never from their implementations.
+ */
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { temporalConfig } from '../../temporal.config';
+import { followUpWorkflowId, meetingWorkflowId, syncWorkflowId } from '../../workflows/ids';
+import {
+  awaitBriefUpdate,
+  MEETING_WORKFLOW_TYPE,
+  prepareNowSignal,
+  rescheduleSignal,
+  statusQuery as meetingStatusQuery,
+  type EnsureMeetingHasContext,
+  type MeetingStatus,
+} from '../../workflows/meeting-defs';
+import { FOLLOW_UP_WORKFLOW_TYPE, statusQuery as followUpStatusQuery, type FollowUpState } from '../../workflows/follow-up-defs';
+import { requestSyncSignal, SYNC_WORKFLOW_TYPE, type SyncSource } from '../../workflows/sync-defs';
+import { AttendeesAttribute, MeetingIdAttribute, SourceIdAttribute } from '../../workflows/search-attributes';
+
+export interface MeetingToPrepare {
+  /** `<calendarId>:<eventId>`, as the `meetings` operation lists it */
+  meetingId: string;
+  startsAt: Date | string;
+  /** opted-in attendees (person ids) */
+  attendeeIds: string[];
+}
+
+export interface TemporalOptions {
+  /** the task queue Mycelium's workers serve (default temporal.config.ts's) */
+  taskQueue?: string;
+}
+
+/**
+ * "Ensure this meeting has context": starts its ensureMeetingHasContext run, or tells the running one
+ * the meeting's time and attendees (signal-with-start on `meeting:<meetingId>`; idempotent).
+ */
+export async function ensureMeetingHasContext(
+  client: Client,
+  meeting: MeetingToPrepare,
+  options: TemporalOptions = {},
+): Promise<WorkflowHandle<EnsureMeetingHasContext>> {
+  const change = { startsAt: new Date(meeting.startsAt).toISOString(), attendeeIds: [...meeting.attendeeIds] };
+  return client.workflow.signalWithStart<EnsureMeetingHasContext, [typeof change]>(MEETING_WORKFLOW_TYPE, {
+    workflowId: meetingWorkflowId(meeting.meetingId),
+    taskQueue: options.taskQueue ?? temporalConfig.taskQueue,
+    args: [{ meetingId: meeting.meetingId, ...change }],
+    signal: rescheduleSignal,
+    signalArgs: [change],
+    typedSearchAttributes: [
+      { key: MeetingIdAttribute, value: meeting.meetingId },
+      { key: AttendeesAttribute, value: [...meeting.attendeeIds].sort() },
+    ],
+  });
+}
+
+/** Asks the meeting's run for its brief now, and waits until it is delivered (or the meeting is cancelled). */
+export async function prepareBriefNow(client: Client, meetingId: string): Promise<MeetingStatus> {
+  const handle = client.workflow.getHandle<EnsureMeetingHasContext>(meetingWorkflowId(meetingId));
+  await handle.signal(prepareNowSignal);
+  return handle.executeUpdate(awaitBriefUpdate);
+}
+
+export function meetingStatus(client: Client, meetingId: string): Promise<MeetingStatus> {
+  return client.workflow.getHandle<EnsureMeetingHasContext>(meetingWorkflowId(meetingId)).query(meetingStatusQuery);
+}
+
+/** Asks for a sync of a registered source; a burst of requests becomes one pass (the workflow debounces). */
+export async function requestSync(client: Client, sourceId: string, reason: string, options: TemporalOptions = {}): Promise<WorkflowHandle<SyncSource>> {
+  return client.workflow.signalWithStart<SyncSource, [{ reason: string }]>(SYNC_WORKFLOW_TYPE, {
+    workflowId: syncWorkflowId(sourceId),
+    taskQueue: options.taskQueue ?? temporalConfig.taskQueue,
+    args: [{ sourceId }],
+    signal: requestSyncSignal,
+    signalArgs: [{ reason }],
+    typedSearchAttributes: [{ key: SourceIdAttribute, value: sourceId }],
+  });
+}
+
+/** Where a decision's (or an action item's) follow-up stands. */
+export function followUpStatus(client: Client, kind: 'decision' | 'action', id: string): Promise<FollowUpState> {
+  return client.workflow.getHandle(followUpWorkflowId(kind, id)).query(followUpStatusQuery);
+}
+
+export { FOLLOW_UP_WORKFLOW_TYPE, MEETING_WORKFLOW_TYPE, SYNC_WORKFLOW_TYPE };

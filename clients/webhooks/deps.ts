@@ -1,0 +1,10 @@
+import type { Logger } from 'pino';
+import type { WebhookStore } from '../../activities/memory/webhooks';
+import type { SyncRequest } from '../../workflows/sync-defs';
+
+/** What the webhook handlers need: the channel registry and a way to ask for a source's (debounced) sync. */
+export interface WebhookDeps {
+  webhooks(): Promise<WebhookStore>;
+  requestSync(sourceId: string, request: SyncRequest): Promise<void>;
+  log: Logger;
+}

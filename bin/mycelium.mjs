@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so `npx myc ...` works without a build step.
-import { register } from 'tsx/esm/api';
+// Runs the compiled CLI (dist/, built by `npm install` / `node scripts/build.mjs`) when it is there;
+// else the TypeScript sources through tsx, so a checkout works before any build.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../clients/cli/main.ts');
+const compiled = new URL('../dist/cli/main.mjs', import.meta.url);
+if (existsSync(compiled) && !process.env.MYCELIUM_FROM_SOURCE) {
+  await import(compiled.href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../clients/cli/main.ts');
+}

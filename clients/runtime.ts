@@ -20,6 +20,7 @@ import type { Db } from '../activities/memory/ports';
 import { MemoryStore } from '../activities/memory/store';
 import { TokenStore } from '../activities/memory/tokens';
 import { chooseVectorIndex } from '../activities/memory/vector-index';
+import { acquireHomeLock, type AcquireOptions, type HomeLock } from '../infra/home-lock';
 import { myceliumHome } from '../infra/paths';
 import { ensureTemporal } from '../infra/temporal-server';
 import { temporalConfig } from '../temporal.config';
@@ -41,6 +42,8 @@ export interface StackOptions {
   namespace?: string;
   taskQueue?: string;
   now?: () => Date;
+  /** who holds the PGlite data directory's lock while this stack is open (default: a one-shot command) */
+  owner?: AcquireOptions;
 }
 
 export interface Stack {
@@ -54,6 +57,10 @@ export interface Stack {
   /** the Web UI link of a workflow run */
   uiLink(workflowId: string, runId: string): string | undefined;
   log: Logger;
+  /** the Temporal Web UI, when known */
+  uiUrl?: string;
+  /** the lock on the PGlite data directory, when this stack opened one */
+  lock?: HomeLock;
   close(): Promise<void>;
 }
 
@@ -72,10 +79,15 @@ export async function openStack(options: StackOptions): Promise<Stack> {
   try {
     const home = myceliumHome();
     await mkdir(home, { recursive: true });
-    const db = await openDb({
-      databaseUrl: options.databaseUrl ?? process.env.DATABASE_URL,
-      dataDir: options.pgliteDir === null ? undefined : (options.pgliteDir ?? join(home, 'pgdata')),
-    });
+    const databaseUrl = options.databaseUrl ?? process.env.DATABASE_URL;
+    const dataDir = options.pgliteDir === null ? undefined : (options.pgliteDir ?? join(home, 'pgdata'));
+    // one process per PGlite data directory: a Postgres server (DATABASE_URL) or an in-memory PGlite needs no lock
+    let lock: HomeLock | undefined;
+    if (!databaseUrl && dataDir) {
+      lock = await acquireHomeLock(dataDir, options.owner ?? { kind: 'command', command: 'myc' });
+      closers.push(() => lock!.release());
+    }
+    const db = await openDb({ databaseUrl, dataDir });
     closers.push(() => db.close());
     await migrate(db);
     const embedder = new LocalHashingEmbedder();
@@ -131,6 +143,8 @@ export async function openStack(options: StackOptions): Promise<Stack> {
             )}/${encodeURIComponent(runId)}`
           : undefined,
       log,
+      uiUrl: temporal.uiUrl,
+      lock,
       close,
     };
   } catch (error) {

@@ -2,12 +2,29 @@
  * Where things live on disk: the project checkout, its data dir and the per-user cache.
  * Functions (not constants) so that env overrides set at runtime, e.g. in tests, are honoured.
  */
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/**
+ * The nearest directory at or above `from` holding the package.json named "mycelium". Found by
+ * walking up rather than by a fixed `..`, because the compiled build (dist/) puts this module at a
+ * different depth than the source tree does.
+ */
+export function findProjectRoot(from: string): string {
+  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
+    try {
+      if ((JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown }).name === 'mycelium') return dir;
+    } catch {
+      // no (readable) package.json here: keep walking up
+    }
+    if (path.dirname(dir) === dir) throw new Error(`no package.json named "mycelium" at or above ${from}`);
+  }
+}
+
 /** Absolute path of the project root (the directory holding package.json). */
-export const projectRoot: string = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const projectRoot: string = findProjectRoot(path.dirname(fileURLToPath(import.meta.url)));
 
 /** Project data dir: `$MYCELIUM_HOME` when set, else `<projectRoot>/.mycelium`. */
 export function myceliumHome(env: NodeJS.ProcessEnv = process.env): string {

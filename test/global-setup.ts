@@ -8,12 +8,14 @@
  *   TEST_DATABASE_URL / inject('databaseUrl')            postgres://...
  * Reuses TEMPORAL_ADDRESS / TEST_DATABASE_URL when they are set instead of starting anything.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import type { TestProject } from 'vitest/node';
 import { temporalConfig } from '../temporal.config';
+import { projectRoot as projectRootDir } from '../infra/paths';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../infra/postgres-server';
 import { resolveTemporalCli } from '../infra/temporal-cli';
 import { ensureTemporal, startTemporalDevServer, type TemporalHandle } from '../infra/temporal-server';
@@ -31,6 +33,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     { name: 'test-infra', level: process.env.MYCELIUM_TEST_LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'info' },
     pino.destination(2),
   );
+  // tests that spawn `myc` run the compiled build (bin/mycelium.mjs prefers dist/): never a stale one
+  execFileSync(process.execPath, [path.join(projectRootDir, 'scripts', 'build.mjs'), '--quiet'], { stdio: 'inherit' });
   const namespace = temporalConfig.namespace;
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'mycelium-test-'));
 

@@ -2,7 +2,7 @@
  * The one place a worker is put together: task queue, workflows bundle, activities from injected deps.
  * The CLI (demo, dev), the worker entrypoint and the tests all call this, never a copy of it.
  */
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import {
   DefaultLogger,
   NativeConnection,
@@ -13,9 +13,11 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { projectRoot } from '../infra/paths';
 import { temporalConfig } from '../temporal.config';
 
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+// from the project root, not this module's URL: the compiled build (dist/) moves this module
+export const workflowsPath = path.join(projectRoot, 'workflows', 'index.ts');
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
@@ -54,6 +56,8 @@ export async function createWorker(options: WorkerOptions): Promise<{ worker: Wo
     activities: createActivities(options.deps),
     // 2-core machines: keep the worker from starving the embedded database of CPU
     maxConcurrentActivityTaskExecutions: 8,
+    // on shutdown (SIGTERM to the service) running activities get this long to finish before they are cancelled
+    shutdownGraceTime: '30s',
   });
   return { worker, connection };
 }

@@ -6,10 +6,11 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectRoot } from '../../infra/paths';
 import type { Db, Sql } from './ports';
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
+// from the project root, not this module's URL: the compiled build (dist/) moves this module
+export const MIGRATIONS_DIR = join(projectRoot, 'activities', 'memory', 'migrations');
 
 const FILE_PATTERN = /^(\d{3,})_([a-z0-9_]+)\.sql$/;
 /** Serializes concurrent migrators (two workers starting at once) on a shared server. */

@@ -1,0 +1,85 @@
+/**
+ * How results show to a person when `--json` is not given: the operations people read every day
+ * have a layout of their own; any other operation prints as a simple table (a list of flat records)
+ * or as indented JSON.
+ */
+import type { AnyOperation } from '../registry/operation';
+import type { AskOutput, DecisionLogEntry } from '../memory-operations';
+import type { BriefOutput, SearchResult } from '../operations';
+import type { Meeting } from '../../schemas/entities';
+import { printAnswer, printBrief, printDecisions, printJson, printMeetings, printSearch } from './print';
+
+const out = (line = ''): void => void process.stdout.write(`${line}\n`);
+
+interface IngestShown {
+  sourceId: string;
+  uiLink?: string;
+  result: {
+    files: number;
+    inserted: number;
+    updated: number;
+    unchanged: number;
+    removed: number;
+    meetingsEnsured: number;
+    quarantined: { path: string; reason: string }[];
+  };
+}
+
+function printIngest(shown: IngestShown): void {
+  const r = shown.result;
+  out(
+    `${shown.sourceId}: ${r.files} files — ${r.inserted} new, ${r.updated} updated, ${r.unchanged} unchanged, ${r.removed} removed items; ${r.meetingsEnsured} upcoming meetings watched`,
+  );
+  for (const q of r.quarantined) out(`quarantined ${q.path}: ${q.reason}`);
+  if (shown.uiLink) out(`workflow: ${shown.uiLink}`);
+}
+
+/** Layouts by operation name; each gets the output parsed by the operation's schema (dates as Dates). */
+const layouts: Record<string, (value: never) => void> = {
+  ingest: printIngest,
+  meetings: (value: Meeting[]) => printMeetings(value),
+  brief_prepare: (value: BriefOutput) => printBrief(value),
+  brief_show: (value: BriefOutput) => printBrief(value),
+  search: (value: SearchResult[]) => printSearch(value),
+  decisions_list: (value: DecisionLogEntry[]) => printDecisions(value),
+  ask: (value: AskOutput) => printAnswer(value),
+};
+
+export function hasLayout(op: AnyOperation): boolean {
+  return op.name in layouts;
+}
+
+export function printResult(op: AnyOperation, json: unknown, asJson: boolean): void {
+  if (asJson) return printJson(json);
+  const layout = layouts[op.name];
+  if (layout) return layout(op.output.parse(json) as never);
+  printGeneric(json);
+}
+
+function isScalar(value: unknown): boolean {
+  return value === null || ['string', 'number', 'boolean'].includes(typeof value);
+}
+
+function printGeneric(value: unknown): void {
+  if (Array.isArray(value)) {
+    if (value.length === 0) return out('(none)');
+    const rows = value as Record<string, unknown>[];
+    if (rows.every((r) => typeof r === 'object' && r !== null)) return printTable(rows);
+  } else if (typeof value === 'object' && value !== null && Object.values(value).every(isScalar)) {
+    const entries = Object.entries(value);
+    const width = Math.max(...entries.map(([k]) => k.length));
+    for (const [k, v] of entries) out(`${k.padEnd(width)}  ${v === null ? '' : String(v)}`);
+    return;
+  }
+  printJson(value);
+}
+
+/** Columns: the scalar fields of the records (nested values are left to --json). */
+function printTable(rows: Record<string, unknown>[]): void {
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r).filter((k) => isScalar(r[k]))))];
+  const cell = (v: unknown): string => (v === null || v === undefined ? '' : String(v).replace(/\s+/g, ' ').slice(0, 80));
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const line = (cells: string[]): void => out(cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+  line(columns);
+  for (const r of rows) line(columns.map((c) => cell(r[c])));
+}

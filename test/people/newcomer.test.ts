@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleTeamFolder } from '../../clients/cli/demo';
-import { errorBody, findOperation, type OperationContext, type Principal } from '../../clients/registry';
+import { errorBody, findOperation, type DeclaredOperation, type OperationContext, type OutputOf, type Principal } from '../../clients/registry';
 import { invoke } from '../../clients/registry/invoke';
 import { describeHeldBack } from '../../clients/registry/ops/people-text';
 import { openTestStack, type TestStack } from '../support/stack';
@@ -27,13 +27,16 @@ let folder: string;
 
 const context = (principal: Principal): OperationContext => ({ principal, surface: 'in-process', stack: async () => stack });
 
-async function call<T = any>(name: string, input: unknown, principal: Principal = OWNER): Promise<T> {
+type Name = DeclaredOperation['name'];
+type Out<N extends Name> = OutputOf<Extract<DeclaredOperation, { name: N }>>;
+
+async function call<N extends Name>(name: N, input: unknown, principal: Principal = OWNER): Promise<Out<N>> {
   const operation = findOperation(name);
   if (!operation) throw new Error(`no operation ${name} in the registry`);
-  return (await invoke(operation, input, context(principal))) as T;
+  return (await invoke(operation, input, context(principal))) as Out<N>;
 }
 
-async function failure(name: string, input: unknown, principal: Principal = OWNER) {
+async function failure(name: Name, input: unknown, principal: Principal = OWNER) {
   try {
     await call(name, input, principal);
   } catch (error) {
@@ -66,7 +69,7 @@ afterAll(async () => {
 });
 
 describe('a newcomer ingesting emails and transcripts without a directory', () => {
-  let first: any;
+  let first: Out<'ingest'>;
 
   beforeAll(async () => {
     first = await ingest();
@@ -77,12 +80,12 @@ describe('a newcomer ingesting emails and transcripts without a directory', () =
     expect(result.files).toBe(14);
     expect(result.inserted).toBe(0);
     expect(result.heldBack.items).toBeGreaterThan(14);
-    const ids = result.heldBack.authors.map((a: { id?: string }) => a.id);
+    const ids = result.heldBack.authors.map((a) => a.id);
     expect(ids).toContain(ALICE);
     expect(ids).toContain(BOB);
     // a transcript speaker is matched to their attendee email, and named as the transcript names them
-    expect(result.heldBack.authors.find((a: { id?: string }) => a.id === ALICE)).toMatchObject({ name: 'Alice Chen' });
-    expect(result.heldBack.items).toBe(result.heldBack.authors.reduce((n: number, a: { items: number }) => n + a.items, 0));
+    expect(result.heldBack.authors.find((a) => a.id === ALICE)).toMatchObject({ name: 'Alice Chen' });
+    expect(result.heldBack.items).toBe(result.heldBack.authors.reduce((n, a) => n + a.items, 0));
 
     const [line] = describeHeldBack(result.heldBack);
     expect(line).toMatch(new RegExp(`^${result.heldBack.items} items held back: their ${result.heldBack.authors.length} authors are not in the directory or not opted in: `));
@@ -91,19 +94,19 @@ describe('a newcomer ingesting emails and transcripts without a directory', () =
   });
 
   it('lists the people it saw as "seen, not in the directory", identity only, to an admin', async () => {
-    const people = await call<any[]>('people_list', {});
-    const alice = people.find((p) => p.id === ALICE);
+    const people = await call('people_list', {});
+    const alice = people.find((p) => p.id === ALICE)!;
     expect(alice).toMatchObject({ name: 'Alice Chen', status: 'seen, not in the directory', inDirectory: false, optedIn: false });
     expect(alice.heldBack.items).toBeGreaterThan(0);
     expect(alice.heldBack.files).toBeGreaterThan(0);
-    expect(alice.firstSeen.sourceId).toBe(SOURCE);
+    expect(alice.firstSeen?.sourceId).toBe(SOURCE);
     expect(Object.keys(alice).sort()).toEqual(['firstSeen', 'heldBack', 'id', 'inDirectory', 'lastSeen', 'name', 'optedIn', 'status']);
-    expect(await call<any[]>('people_list', { status: 'opted-in' })).toEqual([]);
+    expect(await call('people_list', { status: 'opted-in' })).toEqual([]);
   });
 
   it('shows held-back people to no one but an admin', async () => {
-    expect(await call<any[]>('people_list', {}, aliceReads)).toEqual([{ ...(await call('people_show', { email: ALICE })) }]);
-    expect(await call<any[]>('people_list', {}, { personId: 'someone@acme.test', scope: 'read' })).toEqual([]);
+    expect(await call('people_list', {}, aliceReads)).toEqual([{ ...(await call('people_show', { email: ALICE })) }]);
+    expect(await call('people_list', {}, { personId: 'someone@acme.test', scope: 'read' })).toEqual([]);
     expect(await failure('people_show', { email: BOB }, aliceReads)).toMatchObject({ code: 'not_found' });
   });
 
@@ -138,11 +141,11 @@ describe('letting someone in, and out again', () => {
     expect(out.changed).toBe(true);
     expect(out.person).toMatchObject({ status: 'opted-in', optedIn: true });
     expect(out.files).toHaveLength(1);
-    expect(out.files[0].sourceId).toBe(SOURCE);
-    expect(out.files[0].files).toBeGreaterThan(0);
-    expect(out.message).toBe(`${ALICE} is opted in: ${out.files[0].files} files of source ${SOURCE} will be re-read on its next sync, bringing in what was held back`);
+    expect(out.files[0]!.sourceId).toBe(SOURCE);
+    expect(out.files[0]!.files).toBeGreaterThan(0);
+    expect(out.message).toBe(`${ALICE} is opted in: ${out.files[0]!.files} files of source ${SOURCE} will be re-read on its next sync, bringing in what was held back`);
     const { rows } = await stack.db.query<{ n: string | number }>(`SELECT count(*) AS n FROM source_files WHERE source_id = $1 AND file_hash = ''`, [SOURCE]);
-    expect(Number(rows[0]!.n)).toBe(out.files[0].files);
+    expect(Number(rows[0]!.n)).toBe(out.files[0]!.files);
     expect((await call('people_opt_in', { email: ALICE })).changed).toBe(false);
   });
 
@@ -151,11 +154,11 @@ describe('letting someone in, and out again', () => {
     expect(before).toBeGreaterThan(0);
     const next = await ingest();
     expect(next.result.inserted).toBeGreaterThan(0);
-    expect(next.result.heldBack.authors.map((a: { id?: string }) => a.id)).not.toContain(ALICE);
+    expect(next.result.heldBack.authors.map((a) => a.id)).not.toContain(ALICE);
     expect(await storedBy(ALICE)).toBeGreaterThanOrEqual(before);
     expect((await call('people_show', { email: ALICE })).heldBack).toEqual({ items: 0, files: 0 });
 
-    const hits = await call<any[]>('search', { query: 'offline sync design schema migration' }, aliceReads);
+    const hits = await call('search', { query: 'offline sync design schema migration' }, aliceReads);
     expect(hits.length).toBeGreaterThan(0);
     expect(hits.some((h) => h.author === 'Alice Chen')).toBe(true);
     // nothing of those still held back leaks into what is now stored
@@ -170,7 +173,7 @@ describe('letting someone in, and out again', () => {
     expect(out.person.status).toBe('not opted in');
     expect(out.message).toMatch(new RegExp(`^${ALICE} is opted out: their content in \\d+ files? of source ${SOURCE} will be removed on its next sync$`));
     expect(out.synced).toHaveLength(1);
-    expect(out.synced[0]).toMatchObject({ sourceId: SOURCE, workflowId: `sync:${SOURCE}` });
+    expect(out.synced![0]!).toMatchObject({ sourceId: SOURCE, workflowId: `sync:${SOURCE}` });
     expect(await storedBy(ALICE)).toBe(0);
     const { rows } = await stack.db.query<{ n: string | number }>(`SELECT count(*) AS n FROM chunks WHERE text ILIKE '%lock the design for offline sync%'`);
     expect(Number(rows[0]!.n)).toBe(0);
@@ -181,13 +184,13 @@ describe('letting someone in, and out again', () => {
   it('opting in with sync: true brings them back at once', async () => {
     const out = await call('people_opt_in', { email: ALICE, sync: true });
     expect(out.synced).toHaveLength(1);
-    expect(out.synced[0].inserted + out.synced[0].updated).toBeGreaterThan(0);
+    expect(out.synced![0]!.inserted + out.synced![0]!.updated).toBeGreaterThan(0);
     expect(await storedBy(ALICE)).toBeGreaterThan(0);
   }, 180_000);
 
   it('opts in someone seen but not in the directory under the name seen', async () => {
     const out = await call('people_opt_in', { email: BOB });
     expect(out.person).toMatchObject({ id: BOB, name: 'Bob Okafor', status: 'opted-in', inDirectory: true });
-    expect(out.files[0].files).toBeGreaterThan(0);
+    expect(out.files[0]!.files).toBeGreaterThan(0);
   });
 });

@@ -95,6 +95,20 @@ describe('the same call, the same answer on HTTP and MCP', () => {
       expect(answer.status, JSON.stringify(answer.body)).toBe(400);
       expect(isErrorBody(answer.body)).toBe(true);
     }
+    // Postgres text cannot hold U+0000: refused up front, naming the field, on both surfaces
+    const nul = await Promise.all([
+      surfaces.http('GET', '/v1/search', { token: tokens.aliceRead, query: { query: 'a\u0000b' } }),
+      surfaces.http('GET', '/v1/meetings/%00%2F..%ff/brief', { token: tokens.aliceRead }),
+      surfaces.http('DELETE', '/v1/tokens/%00', { token: tokens.admin }),
+      surfaces.http('POST', '/v1/ask', { token: tokens.aliceRead, body: { question: 'why this?', meeting: 'x\u0000' } }),
+    ]);
+    expect(nul.map((a) => [a.status, (a.body as { error?: { field?: string } }).error?.field])).toEqual([
+      [400, 'query'],
+      [400, 'meetingId'],
+      [400, 'id'],
+      [400, 'meeting'],
+    ]);
+    expect(await call(aliceMcp, 'search', { query: 'a\u0000b' })).toEqual({ isError: true, json: nul[0]!.body });
   });
 });
 

@@ -8,6 +8,8 @@ import { ingestOperation } from './ops/ingest';
 import { briefPrepareOperation, briefShowOperation, meetingsOperation } from './ops/meetings';
 import { askOperation, decisionsListOperation, searchOperation } from './ops/memory';
 import { opsOperation } from './ops/ops';
+import { schedulesApplyOperation, schedulesListOperation } from './ops/schedules';
+import { sourcesListOperation, sourcesSyncOperation } from './ops/sources';
 import { peopleAddOperation, peopleListOperation, peopleOptInOperation, peopleOptOutOperation, peopleShowOperation } from './ops/people';
 import { tokensCreateOperation, tokensListOperation, tokensRevokeOperation } from './ops/tokens';
 
@@ -24,11 +26,15 @@ const declared = [
   decisionsSnoozeOperation,
   decisionsReassignOperation,
   ingestOperation,
+  sourcesListOperation,
+  sourcesSyncOperation,
   peopleListOperation,
   peopleShowOperation,
   peopleAddOperation,
   peopleOptInOperation,
   peopleOptOutOperation,
+  schedulesListOperation,
+  schedulesApplyOperation,
   tokensCreateOperation,
   tokensListOperation,
   tokensRevokeOperation,

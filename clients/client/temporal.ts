@@ -3,7 +3,7 @@
  * exactly as Mycelium itself does — workflow type names and signal definitions come from the
  * workflows' definition modules, never from their implementations.
  */
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandleWithSignaledRunId } from '@temporalio/client';
 import { temporalConfig } from '../../temporal.config';
 import { followUpWorkflowId, meetingWorkflowId, syncWorkflowId } from '../../workflows/ids';
 import {
@@ -40,7 +40,7 @@ export async function ensureMeetingHasContext(
   client: Client,
   meeting: MeetingToPrepare,
   options: TemporalOptions = {},
-): Promise<WorkflowHandle<EnsureMeetingHasContext>> {
+): Promise<WorkflowHandleWithSignaledRunId<EnsureMeetingHasContext>> {
   const change = { startsAt: new Date(meeting.startsAt).toISOString(), attendeeIds: [...meeting.attendeeIds] };
   return client.workflow.signalWithStart<EnsureMeetingHasContext, [typeof change]>(MEETING_WORKFLOW_TYPE, {
     workflowId: meetingWorkflowId(meeting.meetingId),
@@ -67,7 +67,7 @@ export function meetingStatus(client: Client, meetingId: string): Promise<Meetin
 }
 
 /** Asks for a sync of a registered source; a burst of requests becomes one pass (the workflow debounces). */
-export async function requestSync(client: Client, sourceId: string, reason: string, options: TemporalOptions = {}): Promise<WorkflowHandle<SyncSource>> {
+export async function requestSync(client: Client, sourceId: string, reason: string, options: TemporalOptions = {}): Promise<WorkflowHandleWithSignaledRunId<SyncSource>> {
   return client.workflow.signalWithStart<SyncSource, [{ reason: string }]>(SYNC_WORKFLOW_TYPE, {
     workflowId: syncWorkflowId(sourceId),
     taskQueue: options.taskQueue ?? temporalConfig.taskQueue,

@@ -4,12 +4,14 @@
  * Schemas) and an MCP tool (same name, same input schema). The comparison is a function, so that it
  * is also shown to catch a missing operation or a drifted schema.
  */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operations } from '../../clients/registry';
 import { jsonSchemaOf } from '../../clients/registry/json-schema';
 import type { AnyOperation } from '../../clients/registry/operation';
-import { startSurfaces, type Surfaces } from './harness';
+import { startSurfaces, toolJson, type Surfaces } from './harness';
 
 type Json = Record<string, unknown>;
 interface OpenApiOperation {
@@ -169,5 +171,39 @@ describe('one registry, the same operations on HTTP and MCP', () => {
     } finally {
       surfaces.setReady(true);
     }
+  });
+});
+
+describe('MCP over stdio (myc mcp)', () => {
+  it('serves the same tools, answers and errors as the service it calls, and is gone once the client closes', async () => {
+    const token = await surfaces.token('alice@acme.test', 'read');
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: ['--import', 'tsx', new URL('./fixtures/mcp-stdio.ts', import.meta.url).pathname],
+      env: { ...(process.env as Record<string, string>), MYCELIUM_URL: surfaces.url, MYCELIUM_TOKEN: token },
+      stderr: 'inherit',
+    });
+    const client = new Client({ name: 'stdio-test', version: '1.0.0' });
+    await client.connect(transport);
+    const stdioTools = (await client.listTools()).tools;
+    expect(surfaceDifferences(operations, doc, stdioTools)).toEqual([]);
+
+    const invalid = toolJson(await client.callTool({ name: 'search', arguments: { query: 'pricing', limit: 'abc' } }));
+    const http = await surfaces.http('GET', '/v1/search', { token, query: { query: 'pricing', limit: 'abc' } });
+    expect(invalid).toEqual({ isError: true, json: http.body });
+    expect(invalid.json).toMatchObject({ error: { field: 'limit' } });
+
+    const ops = toolJson(await client.callTool({ name: 'ops', arguments: {} }));
+    expect(ops.isError).toBe(false);
+    expect((ops.json as { name: string }[]).map((o) => o.name)).toEqual(operations.map((op) => op.name));
+
+    const pid = transport.pid;
+    expect(pid).toBeTypeOf('number');
+    const exited = new Promise<void>((resolve) => {
+      transport.onclose = () => resolve();
+    });
+    await client.close();
+    await exited;
+    expect(() => process.kill(pid!, 0)).toThrow();
   });
 });

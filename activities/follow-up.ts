@@ -23,6 +23,7 @@ import {
   type StepRecord,
 } from '../workflows/follow-up-defs';
 import { followUpWorkflowId } from '../workflows/ids';
+import { DecisionIdAttribute } from '../workflows/search-attributes';
 import type { Outbox } from './delivery/outbox';
 import type { FollowUpStatus, FollowUpStore, FollowUpSubjects, Subject, SubjectKind } from './memory/follow-ups';
 
@@ -369,6 +370,8 @@ export interface EnsureFollowUpOptions {
   taskQueue: string;
   /** evidence of completion found by ingestion: closes the follow-up as done (starting a run for it if need be) */
   evidence?: Evidence;
+  /** false: no search attributes (a server that cannot register them: the time-skipping test server) */
+  searchAttributes?: boolean;
 }
 
 /**
@@ -380,15 +383,18 @@ export interface EnsureFollowUpOptions {
  */
 export async function ensureFollowUp(
   client: Client,
-  { kind, id, taskQueue, evidence }: EnsureFollowUpOptions,
+  { kind, id, taskQueue, evidence, searchAttributes = true }: EnsureFollowUpOptions,
 ): Promise<{ workflowId: string; runId: string | undefined; outcome: 'signalled' | 'started' | 'exists' }> {
   const workflowId = followUpWorkflowId(kind, id);
-  const args: Parameters<FollowUpUnresolvedDecision> = [{ kind, id }];
+  const args: Parameters<FollowUpUnresolvedDecision> = [{ kind, id, ...(searchAttributes ? {} : { searchAttributes: false }) }];
+  // (the run adds the people it concerns once it has read them from the store)
+  const typedSearchAttributes = searchAttributes && kind === 'decision' ? [{ key: DecisionIdAttribute, value: id }] : [];
   if (evidence) {
     const handle = await client.workflow.signalWithStart<FollowUpUnresolvedDecision, [Evidence]>(FOLLOW_UP_WORKFLOW_TYPE, {
       workflowId,
       taskQueue,
       args,
+      typedSearchAttributes,
       signal: addEvidenceSignal,
       signalArgs: [{ itemId: evidence.itemId, position: evidence.position }],
     });
@@ -399,6 +405,7 @@ export async function ensureFollowUp(
       workflowId,
       taskQueue,
       args,
+      typedSearchAttributes,
       // a completed follow-up is not restarted without news; a failed or terminated one is, and resumes from the
       // follow_ups tables without repeating a step
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',

@@ -20,6 +20,11 @@ export interface FollowUpInput {
   carried?: FollowUpCarry;
   /** continue-as-new bound (history events); default temporalConfig.followUp.maxHistoryEvents */
   maxHistoryEvents?: number;
+  /**
+   * false: set no search attributes (MyceliumDecisionId, MyceliumPersonIds). Only for a server that cannot register
+   * them: the time-skipping test server has no operator service.
+   */
+  searchAttributes?: boolean;
 }
 
 /** A step of the cadence done in this cycle: a message sent, or skipped because nobody in the opt-in could get it. */

@@ -17,12 +17,15 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setHandler,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Contact, FollowUpActivities } from '../activities/follow-up';
 import { temporalConfig } from '../temporal.config';
+import { DecisionIdAttribute, PersonIdsAttribute } from './search-attributes';
 import { CADENCE_STEPS, snoozedBase, stepDueAt, type CadenceBase, type CadenceStep, type WorkingCalendar } from './cadence';
 import {
   ACTION_RESOLUTIONS,
@@ -160,6 +163,17 @@ export async function followUpUnresolvedDecision(input: FollowUpInput): Promise<
     },
   );
 
+  /** lets the Web UI find the run by decision and by person (owner, decider) */
+  const tagRun = (): void => {
+    // (runs started before the attributes existed replay without these commands)
+    if (input.searchAttributes === false || !patched('follow-up-search-attributes')) return;
+    const people = [...new Set([ownerId, deciderId].filter((p): p is string => p !== null))].sort();
+    upsertSearchAttributes([
+      ...(kind === 'decision' ? [{ key: DecisionIdAttribute, value: id }] : []),
+      { key: PersonIdsAttribute, value: people },
+    ]);
+  };
+
   const finish = async (o: FollowUpOutcome, reason: string, subjectStatus?: string): Promise<FollowUpResult> => {
     phase = 'closing';
     await closeFollowUp({
@@ -205,6 +219,7 @@ export async function followUpUnresolvedDecision(input: FollowUpInput): Promise<
   deciderId = opened.deciderId;
   owner = opened.owner;
   decider = opened.decider;
+  tagRun();
   // merged into another decision: that one's follow-up (decision:<its id>) is the one that counts
   if (opened.id !== id) return finish('already-closed', `merged into ${kind} ${opened.id}`);
   if (opened.evidence) evidence ??= opened.evidence;
@@ -239,6 +254,7 @@ export async function followUpUnresolvedDecision(input: FollowUpInput): Promise<
       const reassigned = await reassignFollowUp({ kind, id, ownerId: to });
       ownerId = to;
       owner = reassigned.owner;
+      tagRun();
       cycle += 1;
       done = [];
       snoozedUntil = undefined;
@@ -293,6 +309,7 @@ export async function followUpUnresolvedDecision(input: FollowUpInput): Promise<
           id,
           carried: carry,
           ...(input.maxHistoryEvents !== undefined ? { maxHistoryEvents: input.maxHistoryEvents } : {}),
+          ...(input.searchAttributes === false ? { searchAttributes: false } : {}),
         });
       }
       continue;

@@ -41,6 +41,8 @@ import { useTestDatabase } from '../support/db';
 import { testWorkflowEnv } from '../support/temporal';
 import { timeSkippingEnv, type TimeSkippingEnvironment } from '../support/time-skipping';
 
+/** the time-skipping test server cannot register search attributes (it has no operator service) */
+const UNTAGGED = { searchAttributes: false } as const;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const ANA = 'ana@fu.test';
@@ -191,7 +193,7 @@ function startFollowUp(kind: 'decision' | 'action', id: string, maxHistoryEvents
     ts.env.client.workflow.start(followUpUnresolvedDecision, {
       workflowId: followUpWorkflowId(kind, id),
       taskQueue,
-      args: [{ kind, id, ...(maxHistoryEvents ? { maxHistoryEvents } : {}) }],
+      args: [{ kind, id, ...UNTAGGED, ...(maxHistoryEvents ? { maxHistoryEvents } : {}) }],
     }),
   );
 }
@@ -400,7 +402,7 @@ describe('followUpUnresolvedDecision', () => {
     // stale is about the follow-up, not a verdict on the decision
     expect((await records.getDecision(d.id))?.status).toBe('agreed');
     // ensuring it again without news does not restart the cadence
-    const again = await ensureFollowUp(ts.env.client, { kind: 'decision', id: d.id, taskQueue });
+    const again = await ensureFollowUp(ts.env.client, { kind: 'decision', id: d.id, taskQueue, ...UNTAGGED });
     expect(again.outcome).toBe('exists');
   });
 
@@ -479,12 +481,12 @@ describe('followUpUnresolvedDecision', () => {
     const monday = await startOfAWeek();
     // running: started by an earlier ensure, then evidence arrives after the nudge
     const d = await newDecision(monday);
-    expect((await ensureFollowUp(ts.env.client, { kind: 'decision', id: d.id, taskQueue })).outcome).toBe('started');
-    expect((await ensureFollowUp(ts.env.client, { kind: 'decision', id: d.id, taskQueue })).outcome).toBe('exists');
+    expect((await ensureFollowUp(ts.env.client, { kind: 'decision', id: d.id, taskQueue, ...UNTAGGED })).outcome).toBe('started');
+    expect((await ensureFollowUp(ts.env.client, { kind: 'decision', id: d.id, taskQueue, ...UNTAGGED })).outcome).toBe('exists');
     const h = await track(Promise.resolve(ts.env.client.workflow.getHandle(followUpWorkflowId('decision', d.id))));
     await skipTo(monday + 2 * DAY + 4 * HOUR + 60_000);
     await untilStatus(h, (x) => x.totals.nudges === 1, 'the nudge');
-    const ensured = await ensureFollowUp(ts.env.client, { kind: 'decision', id: d.id, taskQueue, evidence: { itemId: 'item-pr-812', position: 0 } });
+    const ensured = await ensureFollowUp(ts.env.client, { kind: 'decision', id: d.id, taskQueue, evidence: { itemId: 'item-pr-812', position: 0 }, ...UNTAGGED });
     expect(ensured.outcome).toBe('signalled');
     const result = await h.result();
     expect(result.outcome).toBe('done');
@@ -503,7 +505,7 @@ describe('followUpUnresolvedDecision', () => {
       access: [ANA, DEV],
     };
     await newAction(action);
-    const started = await ensureFollowUp(ts.env.client, { kind: 'action', id: action.id, taskQueue, evidence: { itemId: 'item-mail-77', position: 2 } });
+    const started = await ensureFollowUp(ts.env.client, { kind: 'action', id: action.id, taskQueue, evidence: { itemId: 'item-mail-77', position: 2 }, ...UNTAGGED });
     expect(started.workflowId).toBe(`decision:action:${action.id}`);
     const actionResult = await ts.env.client.workflow.getHandle(started.workflowId).result();
     expect(actionResult).toMatchObject({ kind: 'action', outcome: 'done', totals: { nudges: 0, escalations: 0, summaries: 0 } });
@@ -569,7 +571,7 @@ describe('followUpUnresolvedDecision', () => {
   it('a follow-up terminated after its nudge is ensured again and carries on from the follow_ups tables', async () => {
     const monday = await startOfAWeek();
     const d = await newDecision(monday);
-    const first = await ensureFollowUp(ts.env.client, { kind: 'decision', id: d.id, taskQueue });
+    const first = await ensureFollowUp(ts.env.client, { kind: 'decision', id: d.id, taskQueue, ...UNTAGGED });
     const h = await track(Promise.resolve(ts.env.client.workflow.getHandle(first.workflowId)));
     await skipTo(monday + 2 * DAY + 4 * HOUR + 60_000);
     await untilStatus(h, (x) => x.totals.nudges === 1, 'the nudge');
@@ -577,7 +579,7 @@ describe('followUpUnresolvedDecision', () => {
     await eventually(() => followUps.get('decision', d.id), (r) => r?.nextStep === 'escalate', 'the saved state after the nudge');
     await h.terminate('operator mistake');
 
-    const again = await ensureFollowUp(ts.env.client, { kind: 'decision', id: d.id, taskQueue });
+    const again = await ensureFollowUp(ts.env.client, { kind: 'decision', id: d.id, taskQueue, ...UNTAGGED });
     expect(again.outcome).toBe('started');
     expect(again.runId).not.toBe(first.runId);
     const h2 = await track(Promise.resolve(ts.env.client.workflow.getHandle(again.workflowId)));
@@ -651,7 +653,7 @@ describe('followUpUnresolvedDecision on the dev server', () => {
       env.client.workflow.start(followUpUnresolvedDecision, {
         workflowId: `${followUpWorkflowId('decision', d.id)}`,
         taskQueue: devQueue,
-        args: [{ kind: 'decision', id: d.id }],
+        args: [{ kind: 'decision', id: d.id, ...UNTAGGED }],
       }),
     );
     // idle on its durable timer: nothing else happens until it fires or someone asks

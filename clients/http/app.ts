@@ -14,7 +14,6 @@ import { invoke } from '../registry/invoke';
 import type { AnyOperation, Principal } from '../registry/operation';
 import type { Authenticate } from './auth';
 import { docsPage } from './docs-page';
-import { refuseNulCharacters } from './nul-characters';
 import { openApiDocument } from './openapi';
 import { requestInput } from './request-input';
 
@@ -99,7 +98,6 @@ export function createHttpApp(options: HttpAppOptions): Hono {
     app.on(method, path, limit, async (c) => {
       const principal = await principalOf(c);
       const input = await requestInput(c, method);
-      refuseNulCharacters(op.name, input);
       const result = await invoke(op, input, { principal, surface: 'http', stack: options.stack });
       return c.json(result as object);
     });

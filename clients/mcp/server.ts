@@ -8,7 +8,6 @@ import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mc
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { errorBody, NotFoundError, type ErrorCode as MyceliumErrorCode } from '../registry/errors';
-import { refuseNulCharacters } from '../http/nul-characters';
 import { jsonSchemaOf } from '../registry/json-schema';
 import type { AnyOperation } from '../registry/operation';
 
@@ -85,7 +84,6 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     if (!op) return toolError(new NotFoundError(`no tool "${request.params.name}" (tools/list lists them)`));
     try {
       const input = request.params.arguments ?? {};
-      refuseNulCharacters(op.name, input);
       return toolResult(op, await invoke(op.name, input));
     } catch (error) {
       return toolError(error);
@@ -108,7 +106,6 @@ export function createMcpServer(options: McpServerOptions): McpServer {
       async (uri, variables) => {
         const input = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
         try {
-          refuseNulCharacters(op.name, input);
           const content = await read(op, input);
           return { contents: [{ uri: uri.href, ...content }] };
         } catch (error) {

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ForbiddenError, InvalidInputError, type ErrorIssue } from './errors';
+import { refuseNulCharacters } from './nul-characters';
 import { scopeAllows, type AnyOperation, type OperationContext } from './operation';
 
 export function issuesOf(error: z.ZodError): ErrorIssue[] {
@@ -12,6 +13,7 @@ export function issuesOf(error: z.ZodError): ErrorIssue[] {
 }
 
 export function parseInput(operation: AnyOperation, raw: unknown): Record<string, unknown> {
+  refuseNulCharacters(operation.name, raw);
   const parsed = operation.input.safeParse(raw ?? {});
   if (parsed.success) return parsed.data as Record<string, unknown>;
   const issues = issuesOf(parsed.error);

@@ -1,9 +1,9 @@
 /**
  * Text with a NUL character (U+0000) cannot be stored or compared by Postgres (its text type refuses
- * it), so an input carrying one would fail deep in the store as a 500. Both network surfaces refuse it
+ * it), so an input carrying one would fail deep in the store as a 500. Every surface refuses it (through parseInput)
  * up front, as invalid input naming the field.
  */
-import { InvalidInputError } from '../registry/errors';
+import { InvalidInputError } from './errors';
 
 function findNul(value: unknown, path: string[], depth: number): string[] | undefined {
   if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;

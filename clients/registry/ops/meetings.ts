@@ -50,7 +50,7 @@ export const briefShowOperation = defineOperation({
   description: "The meeting's latest brief, as delivered (no new one is prepared).",
   scope: 'read',
   http: { method: 'GET', path: '/v1/meetings/:meetingId/brief' },
-  resource: { uriTemplate: 'mycelium://briefs/{meetingId}', name: 'brief', description: "A meeting's latest brief, in Markdown with its sources" },
+  resource: { uriTemplate: 'mycelium://briefs/{meetingId}', name: 'brief', description: "A meeting's latest brief as JSON: sections, citations and the Markdown text" },
   input: MeetingRef,
   output: BriefOut,
   async handler(context, input) {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --data <qmsum dir> --evidence <dir> --time <ms>]`
+ * `npm run bench [-- --data <qmsum dir> --evidence <dir> --time <ms>] [--startup-only]`
  *
  * What an answer costs, side by side with the baseline it is measured against: ranking every
  * turn of a real meeting for a question with `ask`'s ranker (question processing, passages,
@@ -24,8 +24,13 @@ const program = new Command('bench')
     if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number of milliseconds');
     return n;
   }, 3000)
+  .option('--startup-only', 'only the CLI startup figures (bench/startup.ts), no QMSum data needed')
   .parse();
-const opts = program.opts<{ data: string; evidence: string; time: number }>();
+const opts = program.opts<{ data: string; evidence: string; time: number; startupOnly?: boolean }>();
+if (opts.startupOnly) {
+  await (await import('./startup')).runStartupBench();
+  process.exit(0);
+}
 
 const meetings = await loadQmsum(opts.data, opts.evidence);
 const cases = meetings.map((m) => ({
@@ -67,3 +72,6 @@ process.stdout.write(
     '',
   ].join('\n'),
 );
+
+// the CLI's startup beside the Temporal CLI's, against a running service (bench/startup.ts)
+await (await import('./startup')).runStartupBench();

@@ -4,7 +4,7 @@
 // CLI's dynamic imports lazy: `myc --help` loads only the CLI chunk, not Temporal or PGlite.
 // Run by `npm install` / `npm ci` (prepare), by the test setup, and by hand: `node scripts/build.mjs`.
 import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import process from 'node:process';
@@ -38,7 +38,10 @@ const deepImports = {
   },
 };
 
-await rm(outdir, { recursive: true, force: true });
+// built beside dist/ and swapped in, so a `myc` started during a rebuild (tests build at setup,
+// perhaps several runs at once) finds the old build or the new one, never half of one
+const staging = `${outdir}.building-${process.pid}`;
+await rm(staging, { recursive: true, force: true });
 const started = Date.now();
 await build({
   absWorkingDir: root,
@@ -49,7 +52,7 @@ await build({
     ...(existsSync(path.join(root, 'clients/client/index.ts')) ? { client: 'clients/client/index.ts' } : {}),
   },
   outExtension: { '.js': '.mjs' },
-  outdir,
+  outdir: staging,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -65,4 +68,14 @@ await build({
   banner: { js: "import { createRequire as __myceliumCreateRequire } from 'node:module'; const require = __myceliumCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+const retired = `${outdir}.old-${process.pid}`;
+await rename(outdir, retired).catch((error) => {
+  if (error.code !== 'ENOENT') throw error;
+});
+await rename(staging, outdir).catch(async (error) => {
+  // a concurrent build swapped its own (as fresh) dist/ in first: keep that one
+  if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+  await rm(staging, { recursive: true, force: true });
+});
+await rm(retired, { recursive: true, force: true });
 if (!process.argv.includes('--quiet')) process.stderr.write(`built dist/ in ${Date.now() - started} ms\n`);

@@ -109,6 +109,9 @@ export function addOperationCommands(
   program: Command,
   operations: readonly AnyOperation[],
   run: (call: CommandRun) => Promise<void>,
+  /** the words on the command line: only the commands they may name get their options (JSON Schemas
+   * cost a few ms each at every start); all of them when not given */
+  argv?: readonly string[],
 ): Map<string, Command> {
   const byName = new Map<string, Command>();
   const groups = new Map<string, Command>();
@@ -135,6 +138,7 @@ export function addOperationCommands(
     const command = parent.command(verb, { isDefault }).description(op.description);
     byName.set(op.name, command);
     const typed = `myc ${words.join(' ')}`;
+    if (argv && !argv.includes(words[0]!)) continue;
 
     const schema = jsonSchemaOf(op.input, 'input') as { properties?: Record<string, JsonProperty>; required?: string[] };
     const properties = schema.properties ?? {};

@@ -14,7 +14,7 @@ import { addOperationCommands, type CommandRun } from './commands';
 import { printResult } from './format';
 import { chooseInvoker, type Progress } from './invoker';
 
-export function buildProgram(): { program: Command; commands: Map<string, Command> } {
+export function buildProgram(argv?: readonly string[]): { program: Command; commands: Map<string, Command> } {
   const program = new Command()
     .name('mycelium')
     .description(
@@ -82,7 +82,7 @@ export function buildProgram(): { program: Command; commands: Map<string, Comman
       }
     });
 
-  const commands = addOperationCommands(program, operations, runOperation);
+  const commands = addOperationCommands(program, operations, runOperation, argv);
   return { program, commands };
 }
 
@@ -116,7 +116,7 @@ async function progressBar(): Promise<{ update: (p: Progress) => void; stop: () 
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const { program } = buildProgram();
+  const { program } = buildProgram(argv.slice(2));
   try {
     await program.parseAsync(argv);
     return 0;

@@ -1,6 +1,8 @@
 /**
  * The `mycelium` command as a user runs it: a real process, real exit codes, JSON on stdout,
  * a one-line reason on stderr. Runs against the test run's Temporal server in a namespace of its own.
+ * No service runs on its MYCELIUM_HOME, so every command runs in-process (test/service covers the
+ * same CLI going through a running service).
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -26,8 +28,8 @@ function myc(...args: string[]): Promise<Run> {
       process.execPath,
       [bin, ...args],
       {
-        env: { ...process.env, MYCELIUM_HOME: home, TEMPORAL_ADDRESS: testTemporalAddress(), TEMPORAL_NAMESPACE: NAMESPACE, DATABASE_URL: '', LOG_LEVEL: 'warn' },
-        timeout: 120_000,
+        env: { ...process.env, MYCELIUM_HOME: home, MYCELIUM_URL: '', MYCELIUM_TOKEN: '', TEMPORAL_ADDRESS: testTemporalAddress(), TEMPORAL_NAMESPACE: NAMESPACE, DATABASE_URL: '', LOG_LEVEL: 'warn' },
+        timeout: 300_000,
         maxBuffer: 16 * 1024 * 1024,
       },
       (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
@@ -57,7 +59,7 @@ describe('mycelium CLI', () => {
     expect(demo.runId).toMatch(/^[0-9a-f-]{36}$/);
     expect(demo.brief.markdown).toContain('## Sources');
     expect(await readdir(join(home, 'outbox'))).toContain(`${demo.brief.id}.md`);
-  }, 180_000);
+  }, 360_000);
 
   it('meetings --json lists the upcoming meetings, next first, cancelled ones left out', async () => {
     const run = await myc('meetings', '--json');
@@ -127,11 +129,11 @@ describe('mycelium CLI', () => {
   it('fails with exit code 1 and a one-line reason on bad input', async () => {
     const noAsker = await myc('search', 'release');
     expect(noAsker.code).toBe(1);
-    expect(noAsker.stderr.trim().split('\n')).toEqual(['mycelium: search: say whose eyes to search with: --as <email> (or set MYCELIUM_AS)']);
+    expect(noAsker.stderr.trim().split('\n')).toEqual(['mycelium: search: say whose eyes to read with: --as <email> (or set MYCELIUM_AS)']);
 
     const unknown = await myc('brief', 'acme:no-such-meeting');
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr.trim()).toBe('mycelium: brief: no meeting "acme:no-such-meeting" (list them with `myc meetings`)');
+    expect(unknown.stderr.trim()).toBe('mycelium: no meeting "acme:no-such-meeting" (list them with `myc meetings`)');
 
     const notFolder = await myc('ingest', join(home, 'missing'));
     expect(notFolder.code).toBe(1);

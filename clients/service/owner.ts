@@ -26,6 +26,8 @@ export async function ensureOwnerToken(tokens: TokenStore, home: string, env: No
   if (existing) {
     const record = await tokens.verify(existing);
     if (record && record.owner && record.scope === 'admin' && record.personId === personId) return existing;
+    // the owner changed (MYCELIUM_OWNER): the old owner's token must not outlive the file that held it
+    if (record) await tokens.revoke(record.id);
   }
   const created = await tokens.create({ personId, scope: 'admin', owner: true, name: 'local owner (written by myc serve)' });
   const file = ownerTokenFile(home);

@@ -61,6 +61,8 @@ export interface Stack {
   uiUrl?: string;
   /** the lock on the PGlite data directory, when this stack opened one */
   lock?: HomeLock;
+  /** set by the service: keeps what follows from the set of sources (their Temporal Schedules) in step */
+  onSourcesChanged?: () => Promise<void>;
   close(): Promise<void>;
 }
 

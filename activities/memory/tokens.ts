@@ -2,7 +2,7 @@
  * API tokens: `myc_<id>_<secret>`. The id finds the row; the secret is checked against a scrypt hash
  * in constant time. A token is bound to one person and one scope, and can be revoked.
  */
-import { randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { Sql } from './ports';
 
@@ -51,9 +51,17 @@ function record(row: TokenRow): TokenRecord {
   };
 }
 
+/** how many verified tokens a store remembers (a service sees few distinct tokens) */
+const VERIFIED_CACHE_SIZE = 256;
+
 export class TokenStore {
   readonly #db: Sql;
   readonly #now: () => Date;
+  /**
+   * sha256 of a presented token → the id it verified as. scrypt is slow on purpose (~50 ms); a token seen
+   * before is checked by one indexed read instead, which still sees a revocation made by any process.
+   */
+  readonly #verified = new Map<string, string>();
 
   constructor(deps: { db: Sql; now?: () => Date }) {
     this.#db = deps.db;
@@ -100,13 +108,21 @@ export class TokenStore {
     const match = TOKEN_PATTERN.exec(presented.trim());
     if (!match) return undefined;
     const [, id, secret] = match as unknown as [string, string, string];
+    const fingerprint = createHash('sha256').update(presented.trim()).digest('hex');
     const { rows } = await this.#db.query<TokenRow>('SELECT * FROM api_tokens WHERE id = $1 AND revoked_at IS NULL', [id]);
     const row = rows[0];
-    if (!row) return undefined;
-    const actual = await scrypt(secret, Buffer.from(row.salt), HASH_BYTES);
-    if (!timingSafeEqual(actual, Buffer.from(row.hash))) return undefined;
-    await this.#db.query('UPDATE api_tokens SET last_used_at = $2 WHERE id = $1', [id, this.#now()]);
-    return record(row);
+    if (!row) {
+      this.#verified.delete(fingerprint);
+      return undefined;
+    }
+    if (this.#verified.get(fingerprint) !== id) {
+      const actual = await scrypt(secret, Buffer.from(row.salt), HASH_BYTES);
+      if (!timingSafeEqual(actual, Buffer.from(row.hash))) return undefined;
+      if (this.#verified.size >= VERIFIED_CACHE_SIZE) this.#verified.delete(this.#verified.keys().next().value!);
+      this.#verified.set(fingerprint, id);
+    }
+    const used = await this.#db.query<TokenRow>('UPDATE api_tokens SET last_used_at = $2 WHERE id = $1 RETURNING *', [id, this.#now()]);
+    return record(used.rows[0] ?? row);
   }
 }
 

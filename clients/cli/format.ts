@@ -3,6 +3,7 @@
  * have a layout of their own; any other operation prints as a simple table (a list of flat records)
  * or as indented JSON.
  */
+import { describeHeldBack, type HeldBackLike } from '../registry/ops/people-text';
 import type { AnyOperation } from '../registry/operation';
 import type { AskOutput, DecisionLogEntry } from '../memory-operations';
 import type { BriefOutput, SearchResult } from '../operations';
@@ -22,6 +23,7 @@ interface IngestShown {
     removed: number;
     meetingsEnsured: number;
     quarantined: { path: string; reason: string }[];
+    heldBack?: HeldBackLike;
   };
 }
 
@@ -31,6 +33,7 @@ function printIngest(shown: IngestShown): void {
     `${shown.sourceId}: ${r.files} files — ${r.inserted} new, ${r.updated} updated, ${r.unchanged} unchanged, ${r.removed} removed items; ${r.meetingsEnsured} upcoming meetings watched`,
   );
   for (const q of r.quarantined) out(`quarantined ${q.path}: ${q.reason}`);
+  for (const line of describeHeldBack(r.heldBack)) out(line);
   if (shown.uiLink) out(`workflow: ${shown.uiLink}`);
 }
 

@@ -14,7 +14,9 @@ import { tokenAuthenticator } from '../http/auth';
 import { createHttpApp } from '../http/app';
 import { operations } from '../registry';
 import { UserError } from '../registry/errors';
-import { openStack, type Stack } from '../runtime';
+import { defaultLogger, openStack, type Stack } from '../runtime';
+import { applySchedules } from '../schedules';
+import { createWebhookRoutes } from '../webhooks/routes';
 import { myceliumHome } from '../../infra/paths';
 import { removeServiceInfo, writeServiceInfo, type ServiceInfo } from './discovery';
 import { ensureOwnerToken } from './owner';
@@ -44,11 +46,14 @@ export async function runService(options: ServeOptions = {}): Promise<void> {
   let stack: Promise<Stack> | undefined;
   const stackNow = (): Promise<Stack> => stack ?? Promise.reject(new UserError('the service is starting'));
 
+  const log = defaultLogger();
   const app = createHttpApp({
     operations,
     authenticate: tokenAuthenticator(async () => (await stackNow()).tokens),
     stack: stackNow,
     ready: () => ready,
+    webhooks: createWebhookRoutes({ stack: stackNow, log }),
+    log,
   });
   const server = createAdaptorServer({ fetch: app.fetch, hostname: host }) as Server;
   const port = await listen(server, host, options.port, say);
@@ -57,7 +62,7 @@ export async function runService(options: ServeOptions = {}): Promise<void> {
   const stopRequested = options.stopSignal ?? untilSignal();
   let opened: Stack;
   try {
-    stack = openStack({ worker: true, owner: { kind: 'service', url } });
+    stack = openStack({ worker: true, owner: { kind: 'service', url }, log });
     opened = await stack;
   } catch (error) {
     await closeServer(server);
@@ -72,6 +77,13 @@ export async function runService(options: ServeOptions = {}): Promise<void> {
       ...(opened.uiUrl ? { temporalUiUrl: opened.uiUrl } : {}),
       namespace: opened.namespace,
     };
+    // the declared schedules (temporal.config.ts) are made so at every start, and whenever sources change
+    const reconcile = async (): Promise<void> => {
+      const applied = await applySchedules(opened);
+      if (applied.created.length + applied.updated.length + applied.deleted.length > 0) log.info(applied, 'schedules applied');
+    };
+    await reconcile().catch((error: unknown) => say(`schedules not applied: ${error instanceof Error ? error.message : String(error)}`));
+    opened.onSourcesChanged = reconcile;
     await writeServiceInfo(info, home);
     ready = true;
     say(`Mycelium service at ${url} (pid ${process.pid}, namespace ${opened.namespace})`);

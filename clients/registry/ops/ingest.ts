@@ -19,6 +19,8 @@ export const ingestOperation = defineOperation({
     const { ingest } = await import('../../operations');
     const stack = await context.stack();
     const out = await ingest(stack, input, context.onProgress);
+    // a new source is synced on schedule from now on (the service reconciles its Schedules)
+    await stack.onSourcesChanged?.();
     return { ...out, uiLink: stack.uiLink(out.workflowId, out.runId) };
   },
 });

@@ -12,8 +12,9 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
     maxWorkers,
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // hang guards, not performance limits: a full ingest with extraction can take a minute on a loaded 2-core CI machine
+    testTimeout: 180_000,
+    hookTimeout: 300_000,
     teardownTimeout: 30_000,
   },
 });

@@ -11,7 +11,7 @@ const ioModules = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.mycelium/**', 'coverage/**', 'bin/**'] },
+  { ignores: ['node_modules/**', '.mycelium/**', 'coverage/**', 'bin/**', 'dist/**', 'dist.*/**', '.scratch-helper/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -8,17 +8,9 @@ import { formatIssue } from './common';
 import { parseJson } from './json';
 import type { UnitContent } from './common';
 import { QuarantineError } from './types';
+import { isValidTimeZone } from '../../../workflows/cadence';
 
 const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'expected "HH:MM" (24h)' });
-
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export const PeopleEntry = z.object({
   email: z.email({ message: 'not an email address' }),
@@ -26,7 +18,7 @@ export const PeopleEntry = z.object({
   title: z.string().trim().min(1).optional(),
   team: z.string().trim().min(1).optional(),
   manager: z.email({ message: 'not an email address' }).optional(),
-  timezone: z.string().refine(isTimeZone, { message: 'not an IANA time zone' }).optional(),
+  timezone: z.string().refine(isValidTimeZone, { message: 'not an IANA time zone' }).optional(),
   workingHours: z.object({ start: HHMM, end: HHMM }).optional(),
   optedIn: z.boolean({ message: 'must be true or false' }),
   slackId: z.string().trim().min(1).optional(),

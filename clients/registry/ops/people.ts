@@ -9,6 +9,7 @@ import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from 
 import { defineOperation, type OperationContext } from '../operation';
 import { Flag } from './fields';
 import { describeFiles } from './people-text';
+import { isValidTimeZone } from '../../../workflows/cadence';
 
 export const PERSON_STATUSES = ['opted-in', 'not opted in', 'seen, not in the directory'] as const;
 
@@ -57,15 +58,6 @@ const OptChangeOut = z.object({
     )
     .optional(),
 });
-
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const Email = PersonId.describe('the person (their email)');
 
@@ -203,7 +195,7 @@ export const peopleAddOperation = defineOperation({
     title: z.string().trim().min(1).max(200).optional(),
     team: z.string().trim().min(1).max(200).optional(),
     manager: PersonId.optional().describe("their manager's email"),
-    timezone: z.string().refine(isTimeZone, { message: 'not an IANA time zone' }).optional(),
+    timezone: z.string().refine(isValidTimeZone, { message: 'not an IANA time zone' }).optional(),
     optIn: Flag.default(false).describe('opt them in at once'),
   }),
   output: OptChangeOut,

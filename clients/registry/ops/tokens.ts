@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { PersonId } from '../../../schemas/entities';
 import { NotFoundError } from '../errors';
 import { defineOperation, SCOPES } from '../operation';
+import { Flag } from './fields';
 
 const TokenOut = z.object({
   id: z.string(),
@@ -37,7 +38,7 @@ export const tokensListOperation = defineOperation({
   description: 'The live API tokens (never their secrets); with includeRevoked, the revoked ones too.',
   scope: 'admin',
   http: { method: 'GET', path: '/v1/tokens' },
-  input: z.object({ includeRevoked: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).default(false) }),
+  input: z.object({ includeRevoked: Flag.default(false) }),
   output: z.array(TokenOut),
   async handler(context, input) {
     return (await context.stack()).tokens.list(input);

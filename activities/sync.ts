@@ -13,6 +13,7 @@ import { mergeHeldBack, noneHeldBack, type HeldBackSummary } from '../workflows/
 import type { ActivityDeps } from './deps';
 import { ensureFollowUp } from './follow-up';
 import type { CompletionEvidence } from '../schemas/memory';
+import { signalSyncRequest } from './sync-requests';
 
 export const FilesSourceConfig = z.object({
   root: z.string().min(1),
@@ -172,5 +173,11 @@ export function createSyncActivities(deps: ActivityDeps) {
     return deps.decisions.findCompletionEvidence(await deps.store.getItems(itemIds));
   }
 
-  return { planSync, ingestFiles, commitCursor, ensureFollowUps, findCompletionEvidence };
+  /** A Schedule's tick: ask the source's sync workflow for a pass (it merges with any running or pending one). */
+  async function requestSourceSync({ sourceId, reason }: { sourceId: string; reason: string }): Promise<{ syncRunId: string }> {
+    const handle = await signalSyncRequest(deps.temporal.client, { sourceId, request: { reason }, taskQueue: deps.temporal.taskQueue });
+    return { syncRunId: handle.signaledRunId };
+  }
+
+  return { planSync, ingestFiles, commitCursor, ensureFollowUps, findCompletionEvidence, requestSourceSync };
 }

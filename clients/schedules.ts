@@ -14,9 +14,9 @@ import {
 import { temporalConfig } from '../temporal.config';
 import { CALENDAR_WATCH_WORKFLOW_TYPE } from '../workflows/calendar-watch-defs';
 import { durationMs } from '../workflows/duration';
-import { calendarWatchWorkflowId, syncWorkflowId } from '../workflows/ids';
+import { calendarWatchWorkflowId, scheduledSyncWorkflowId } from '../workflows/ids';
 import { CalendarIdAttribute, ManagedByAttribute, SourceIdAttribute } from '../workflows/search-attributes';
-import { SYNC_WORKFLOW_TYPE } from '../workflows/sync-defs';
+import { SCHEDULED_SYNC_WORKFLOW_TYPE } from '../workflows/sync-defs';
 import type { Stack } from './runtime';
 
 export const MANAGED_BY = 'mycelium';
@@ -66,10 +66,10 @@ export async function desiredSchedules(stack: ScheduleStack): Promise<DesiredSch
       kind: 'sync' as const,
       subject: sourceId,
       everyMs: durationMs(syncSources.every),
-      workflowType: SYNC_WORKFLOW_TYPE,
-      workflowId: syncWorkflowId(sourceId),
-      // a scheduled sync is not a burst to wait out
-      args: [{ sourceId, immediate: true }],
+      // the tick asks sync:<sourceId> for a pass (merged with any running or pending one), never runs its own
+      workflowType: SCHEDULED_SYNC_WORKFLOW_TYPE,
+      workflowId: scheduledSyncWorkflowId(sourceId),
+      args: [{ sourceId }],
       taskQueue: stack.taskQueue,
     })),
     ...calendars.map((calendarId) => ({

@@ -4,8 +4,8 @@
  * Webhooks, `myc sources sync` and other services all ask through requestSync.
  */
 import { syncWorkflowId } from '../workflows/ids';
-import { SourceIdAttribute } from '../workflows/search-attributes';
-import { requestSyncSignal, SYNC_WORKFLOW_TYPE, type SyncRequest, type SyncSource } from '../workflows/sync-defs';
+import type { SyncRequest } from '../workflows/sync-defs';
+import { signalSyncRequest } from '../activities/sync-requests';
 import { NotFoundError } from './registry/errors';
 import type { Stack } from './runtime';
 
@@ -51,14 +51,7 @@ export async function requestSync(
     throw new NotFoundError(`no source "${sourceId}" (list them with \`myc sources list\`)`);
   }
   const workflowId = syncWorkflowId(sourceId);
-  const handle = await stack.client.workflow.signalWithStart<SyncSource, [SyncRequest]>(SYNC_WORKFLOW_TYPE, {
-    workflowId,
-    taskQueue: stack.taskQueue,
-    args: [{ sourceId }],
-    signal: requestSyncSignal,
-    signalArgs: [request],
-    typedSearchAttributes: [{ key: SourceIdAttribute, value: sourceId }],
-  });
+  const handle = await signalSyncRequest(stack.client, { sourceId, request, taskQueue: stack.taskQueue });
   const runId = handle.signaledRunId;
   return { sourceId, workflowId, runId, uiLink: stack.uiLink(workflowId, runId) };
 }

@@ -4,6 +4,8 @@
  */
 export const meetingWorkflowId = (meetingId: string): string => `meeting:${meetingId}`;
 export const syncWorkflowId = (sourceId: string): string => `sync:${sourceId}`;
+/** The schedule's tick for a source: it only asks `sync:<sourceId>` for a pass (Temporal appends the tick's time). */
+export const scheduledSyncWorkflowId = (sourceId: string): string => `sync-request:${sourceId}`;
 export const decisionWorkflowId = (decisionId: string): string => `decision:${decisionId}`;
 /** An action item's follow-up lives beside the decisions': `decision:action:<actionId>`. */
 export const actionFollowUpWorkflowId = (actionId: string): string => `decision:action:${actionId}`;

@@ -3,3 +3,4 @@ export { ensureMeetingHasContext } from './meeting';
 export { syncSource } from './sync';
 export { followUpUnresolvedDecision } from './follow-up';
 export { watchCalendar } from './calendar-watch';
+export { requestScheduledSync } from './scheduled-sync';

@@ -8,6 +8,8 @@ import type { HeldBackSummary } from './held-back';
 
 /** the workflow type name: clients start it by name, never by importing the implementation */
 export const SYNC_WORKFLOW_TYPE = 'syncSource';
+/** what a Temporal Schedule starts: a tiny run that asks `sync:<sourceId>` for a pass, so scheduled and requested syncs merge */
+export const SCHEDULED_SYNC_WORKFLOW_TYPE = 'requestScheduledSync';
 
 /** How requests are merged: a pass starts once no request came for `quietMs`, or `maxMs` after the first one. */
 export interface SyncDebounce {

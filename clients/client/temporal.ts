@@ -5,7 +5,8 @@
  */
 import type { Client, WorkflowHandleWithSignaledRunId } from '@temporalio/client';
 import { temporalConfig } from '../../temporal.config';
-import { followUpWorkflowId, meetingWorkflowId, syncWorkflowId } from '../../workflows/ids';
+import { followUpWorkflowId, meetingWorkflowId } from '../../workflows/ids';
+import { signalSyncRequest } from '../../activities/sync-requests';
 import {
   awaitBriefUpdate,
   MEETING_WORKFLOW_TYPE,
@@ -16,8 +17,8 @@ import {
   type MeetingStatus,
 } from '../../workflows/meeting-defs';
 import { FOLLOW_UP_WORKFLOW_TYPE, statusQuery as followUpStatusQuery, type FollowUpState } from '../../workflows/follow-up-defs';
-import { requestSyncSignal, SYNC_WORKFLOW_TYPE, type SyncSource } from '../../workflows/sync-defs';
-import { AttendeesAttribute, MeetingIdAttribute, SourceIdAttribute } from '../../workflows/search-attributes';
+import { SYNC_WORKFLOW_TYPE, type SyncSource } from '../../workflows/sync-defs';
+import { AttendeesAttribute, MeetingIdAttribute } from '../../workflows/search-attributes';
 
 export interface MeetingToPrepare {
   /** `<calendarId>:<eventId>`, as the `meetings` operation lists it */
@@ -67,15 +68,8 @@ export function meetingStatus(client: Client, meetingId: string): Promise<Meetin
 }
 
 /** Asks for a sync of a registered source; a burst of requests becomes one pass (the workflow debounces). */
-export async function requestSync(client: Client, sourceId: string, reason: string, options: TemporalOptions = {}): Promise<WorkflowHandleWithSignaledRunId<SyncSource>> {
-  return client.workflow.signalWithStart<SyncSource, [{ reason: string }]>(SYNC_WORKFLOW_TYPE, {
-    workflowId: syncWorkflowId(sourceId),
-    taskQueue: options.taskQueue ?? temporalConfig.taskQueue,
-    args: [{ sourceId }],
-    signal: requestSyncSignal,
-    signalArgs: [{ reason }],
-    typedSearchAttributes: [{ key: SourceIdAttribute, value: sourceId }],
-  });
+export function requestSync(client: Client, sourceId: string, reason: string, options: TemporalOptions = {}): Promise<WorkflowHandleWithSignaledRunId<SyncSource>> {
+  return signalSyncRequest(client, { sourceId, request: { reason }, taskQueue: options.taskQueue ?? temporalConfig.taskQueue });
 }
 
 /** Where a decision's (or an action item's) follow-up stands. */

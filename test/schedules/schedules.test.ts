@@ -4,7 +4,8 @@
  * create is never touched.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ScheduleNotFoundError } from '@temporalio/client';
+import { ScheduleNotFoundError, WorkflowNotFoundError } from '@temporalio/client';
+import { syncWorkflowId } from '../../workflows/ids';
 import type { Meeting, ParsedUnit } from '../../schemas/entities';
 import { applySchedules, calendarWatchScheduleId, listSchedules, syncScheduleId } from '../../clients/schedules';
 import { temporalConfig } from '../../temporal.config';
@@ -82,7 +83,8 @@ describe('applySchedules', () => {
     const described = await stack.client.schedule.getHandle(a).describe();
     expect(described.policies.overlap).toBe('SKIP');
     expect(described.spec.intervals?.[0]?.every).toBe(durationMs(temporalConfig.schedules.syncSources.every));
-    expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: 'syncSource', workflowId: `sync:a-${run}` });
+    // a tick asks sync:<sourceId> for a pass instead of running a sync of its own
+    expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: 'requestScheduledSync', workflowId: `sync-request:a-${run}` });
     const watched = await stack.client.schedule.getHandle(watch).describe();
     expect(watched.spec.intervals?.[0]?.every).toBe(durationMs(temporalConfig.schedules.watchCalendars.every));
     expect(watched.action).toMatchObject({ workflowType: 'watchCalendar', workflowId: `calendar-watch:cal${run}` });
@@ -93,6 +95,30 @@ describe('applySchedules', () => {
     const result = await applySchedules(stack);
     expect(result.unchanged.sort()).toEqual([watch, a, b].sort());
     expect(result).toMatchObject({ created: [], updated: [], deleted: [] });
+  });
+
+  it("a schedule's tick becomes a sync request to the source's own sync:<sourceId> run", async () => {
+    await stack.client.schedule.getHandle(b).trigger();
+    const sync = stack.client.workflow.getHandle(syncWorkflowId(`b-${run}`));
+    const requests = async (): Promise<string[]> => {
+      try {
+        await sync.describe(); // until the tick's request has started it
+        const history = await sync.fetchHistory();
+        return (history.events ?? []).flatMap((e) => {
+          const signalled = e.workflowExecutionSignaledEventAttributes;
+          if (signalled?.signalName !== 'requestSync') return [];
+          const data = signalled.input?.payloads?.[0]?.data;
+          return data ? [(JSON.parse(Buffer.from(data).toString('utf8')) as { reason: string }).reason] : [];
+        });
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return [];
+        throw error;
+      }
+    };
+    await eventually(async () => (await requests()).includes('schedule'), 'the scheduled request to reach sync:b');
+    expect((await sync.describe()).type).toBe('syncSource');
+    // the source's folder does not exist: nothing more to see from this sync
+    await sync.terminate('test over');
   });
 
   it('updates a schedule changed behind its back, deletes the unwanted, and leaves foreign schedules alone', async () => {

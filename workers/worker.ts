@@ -42,7 +42,12 @@ function installRuntime(): void {
   runtimeInstalled = true;
   const wanted = (process.env.LOG_LEVEL ?? 'warn').toUpperCase();
   const level: LogLevel = (['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const).find((l) => l === wanted) ?? 'WARN';
-  Runtime.install({ logger: new DefaultLogger(level) });
+  // Native (core) logs would otherwise go straight to stdout, interleaved with `--json` output and, under
+  // `myc mcp`, with the MCP protocol itself: forward them to the TS logger, which writes to stderr.
+  Runtime.install({
+    logger: new DefaultLogger(level),
+    telemetryOptions: { logging: { filter: { core: level, other: 'ERROR' }, forward: {} } },
+  });
 }
 
 export async function createWorker(options: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {

@@ -12,15 +12,10 @@ import { contentTerms, questionIntent, queryTerms } from '../activities/intellig
 import { extractorConfigFromEnv } from '../activities/intelligence/extraction/config';
 import { UserError } from './operations';
 import type { Stack } from './runtime';
+import { AskRequest, DecisionsRequest, MAX_ASK_CITATIONS } from './registry/ops/memory';
 
-export const DecisionsInput = z.object({
-  open: z.boolean().default(false),
-  topic: z.string().trim().min(1).optional(),
-  /** an email, or a directory name ("Carla Reyes", "Carla") */
-  owner: z.string().trim().min(1).optional(),
-  as: PersonId,
-  limit: z.number().int().positive().max(500).default(50),
-});
+/** The registry's inputs (one schema for direct calls and every surface), with the reader named by the caller. */
+export const DecisionsInput = DecisionsRequest.extend({ as: PersonId });
 
 export interface DecisionSource {
   itemId: string;
@@ -122,16 +117,9 @@ function transcriptAnchor(locator: string, startMs: number): string {
   return `${base}#t=${startMs / 1000}`;
 }
 
-/** The most citations one answer may carry. */
-export const MAX_ASK_CITATIONS = 50;
+export { MAX_ASK_CITATIONS };
 
-export const AskInput = z.object({
-  question: z.string().trim().min(3, 'ask a question'),
-  as: PersonId,
-  k: z.number().int().positive().max(MAX_ASK_CITATIONS).default(8),
-  /** only what was said in this meeting (its id, as in `myc meetings`): transcript, invite, notes */
-  meeting: z.string().trim().min(1, 'name the meeting to ask about').optional(),
-});
+export const AskInput = AskRequest.extend({ as: PersonId });
 
 export interface AskOutput {
   question: string;

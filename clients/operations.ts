@@ -16,12 +16,13 @@ import type { Stack } from './runtime';
 import { NotFoundError, UserError } from './registry/errors';
 
 export { UserError } from './registry/errors';
+import { ingestOperation } from './registry/ops/ingest';
+import { meetingsOperation } from './registry/ops/meetings';
+import { SearchRequest } from './registry/ops/memory';
 
-export const IngestInput = z.object({
-  folder: z.string().min(1),
-  sourceId: z.string().regex(/^[\w.-]+$/, 'a source id is letters, digits, "_", "-" or "."').optional(),
-  timeShiftMs: z.number().int().default(0),
-});
+// The registry's input schemas, so that a direct call (demo, eval, tests) validates as every surface does;
+// a direct call names its reader itself (`as`), where a surface takes it from the token.
+export const IngestInput = ingestOperation.input;
 
 export interface IngestOutput {
   sourceId: string;
@@ -77,11 +78,7 @@ function pollProgress(
   return { stop: () => void (stopped = true) };
 }
 
-export const MeetingsInput = z.object({
-  from: z.coerce.date().optional(),
-  limit: z.number().int().positive().max(500).default(20),
-  includeCancelled: z.boolean().default(false),
-});
+export const MeetingsInput = meetingsOperation.input;
 
 export async function meetings(stack: Stack, rawInput: z.input<typeof MeetingsInput>): Promise<Meeting[]> {
   const input = parse(MeetingsInput, rawInput);
@@ -145,11 +142,7 @@ export async function brief(stack: Stack, rawInput: z.input<typeof BriefInput>):
   };
 }
 
-export const SearchInput = z.object({
-  query: z.string().trim().min(1, 'say what to search for'),
-  as: PersonId,
-  limit: z.number().int().positive().max(100).default(10),
-});
+export const SearchInput = SearchRequest.extend({ as: PersonId });
 
 export interface SearchResult {
   itemId: string;

@@ -4,7 +4,7 @@
  * operations say so and offer the way in.
  */
 import { z } from 'zod';
-import { PersonId } from '../../../schemas/entities';
+import { Person, PersonId } from '../../../schemas/entities';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors';
 import { defineOperation, type OperationContext } from '../operation';
 import { Flag } from './fields';
@@ -212,17 +212,15 @@ export const peopleAddOperation = defineOperation({
       });
     }
     await stack.store.upsertPeople([
-      {
+      directoryEntry({
         id: input.email,
         name,
         ...(input.title ? { title: input.title } : {}),
         ...(input.team ? { team: input.team } : {}),
         ...(input.manager ? { managerId: input.manager } : {}),
-        timezone: input.timezone ?? 'UTC',
-        workingHours: { start: '09:00', end: '17:00' },
+        ...(input.timezone ? { timezone: input.timezone } : {}),
         optedIn: input.optIn,
-        identities: [{ provider: 'email', externalId: input.email }],
-      },
+      }),
     ]);
     const files = input.optIn ? await letIn(stack, input.email) : [];
     const person = await personOrNotFound(context, input.email, 'people_add');
@@ -236,6 +234,11 @@ export const peopleAddOperation = defineOperation({
     };
   },
 });
+
+/** A person added by hand, known by their email; timezone and working hours default as the directory's do (Person). */
+function directoryEntry(fields: Pick<Person, 'id' | 'name' | 'optedIn'> & Partial<Pick<Person, 'title' | 'team' | 'managerId' | 'timezone'>>): Person {
+  return Person.parse({ ...fields, identities: [{ provider: 'email', externalId: fields.id }] });
+}
 
 /** Marks the files that held back this person's content as changed; returns them per source. */
 async function letIn(stack: Stack, email: string): Promise<{ sourceId: string; files: number }[]> {
@@ -271,7 +274,7 @@ export const peopleOptInOperation = defineOperation({
       if (!seen?.name) {
         throw new NotFoundError(`people_opt_in: ${input.email} is not in the directory; add them first with \`myc people add ${input.email} --name <name>\``);
       }
-      await stack.store.upsertPeople([{ id: input.email, name: seen.name, timezone: 'UTC', workingHours: { start: '09:00', end: '17:00' }, optedIn: true, identities: [{ provider: 'email', externalId: input.email }] }]);
+      await stack.store.upsertPeople([directoryEntry({ id: input.email, name: seen.name, optedIn: true })]);
     } else if (!existing.optedIn) {
       await stack.store.setOptedIn(input.email, true);
     }

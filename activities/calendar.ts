@@ -13,11 +13,11 @@ import {
   cancelSignal,
   MEETING_WORKFLOW_TYPE,
   rescheduleSignal,
-  type EnsureMeetingHasContext,
   type MeetingChange,
 } from '../workflows/meeting-defs';
-import { AttendeesAttribute, CalendarIdAttribute, MeetingIdAttribute, PersonIdsAttribute } from '../workflows/search-attributes';
+import { CalendarIdAttribute } from '../workflows/search-attributes';
 import type { ActivityDeps } from './deps';
+import { signalMeetingWorkflow } from './meeting-requests';
 
 export interface CalendarReconcileResult {
   calendarId: string;
@@ -54,21 +54,7 @@ export function createCalendarActivities(deps: Pick<ActivityDeps, 'store' | 'tem
         if (await signalIfRunning(client, workflowId)) result.cancelled += 1;
         continue;
       }
-      const change: MeetingChange = { startsAt: meeting.startsAt.toISOString(), attendeeIds: meeting.attendeeIds };
-      const attendees = [...meeting.attendeeIds].sort();
-      await client.workflow.signalWithStart<EnsureMeetingHasContext, [MeetingChange]>(MEETING_WORKFLOW_TYPE, {
-        workflowId,
-        taskQueue,
-        args: [{ meetingId: meeting.id, ...change }],
-        signal: rescheduleSignal,
-        signalArgs: [change],
-        typedSearchAttributes: [
-          { key: MeetingIdAttribute, value: meeting.id },
-          { key: AttendeesAttribute, value: attendees },
-          { key: PersonIdsAttribute, value: attendees },
-          { key: CalendarIdAttribute, value: calendarId },
-        ],
-      });
+      await signalMeetingWorkflow(client, { meetingId: meeting.id, startsAt: meeting.startsAt, attendeeIds: meeting.attendeeIds, taskQueue, signal: 'reschedule' });
       result.ensured += 1;
     }
 

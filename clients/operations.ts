@@ -8,8 +8,9 @@ import { z } from 'zod';
 import type { Brief, Meeting } from '../schemas/entities';
 import { PersonId } from '../schemas/entities';
 import { meetingWorkflowId, syncWorkflowId } from '../workflows/ids';
-import { awaitBriefUpdate, MEETING_WORKFLOW_TYPE, prepareNowSignal, type EnsureMeetingHasContext } from '../workflows/meeting-defs';
-import { AttendeesAttribute, CalendarIdAttribute, MeetingIdAttribute, PersonIdsAttribute, SourceIdAttribute } from '../workflows/search-attributes';
+import { awaitBriefUpdate } from '../workflows/meeting-defs';
+import { SourceIdAttribute } from '../workflows/search-attributes';
+import { signalMeetingWorkflow } from '../activities/meeting-requests';
 import { progressQuery, SYNC_WORKFLOW_TYPE, type SyncProgress, type SyncResult, type SyncSource } from '../workflows/sync-defs';
 import type { Stack } from './runtime';
 
@@ -111,19 +112,12 @@ export async function brief(stack: Stack, rawInput: z.input<typeof BriefInput>):
   if (!meeting) throw new NotFoundError(`brief: no meeting "${input.meetingId}" (list them with \`myc meetings\`)`);
   if (meeting.status === 'cancelled') throw new UserError(`brief: meeting "${meeting.title}" is cancelled`);
   const workflowId = meetingWorkflowId(meeting.id);
-  const change = { startsAt: meeting.startsAt.toISOString(), attendeeIds: meeting.attendeeIds };
-  const handle = await stack.client.workflow.signalWithStart<EnsureMeetingHasContext, []>(MEETING_WORKFLOW_TYPE, {
-    workflowId,
+  const handle = await signalMeetingWorkflow(stack.client, {
+    meetingId: meeting.id,
+    startsAt: meeting.startsAt,
+    attendeeIds: meeting.attendeeIds,
     taskQueue: stack.taskQueue,
-    args: [{ meetingId: meeting.id, ...change }],
-    signal: prepareNowSignal,
-    signalArgs: [],
-    typedSearchAttributes: [
-      { key: MeetingIdAttribute, value: meeting.id },
-      { key: AttendeesAttribute, value: [...meeting.attendeeIds].sort() },
-      { key: PersonIdsAttribute, value: [...meeting.attendeeIds].sort() },
-      { key: CalendarIdAttribute, value: meeting.calendarId },
-    ],
+    signal: 'prepareNow',
   });
   const status = await withTimeout(
     handle.executeUpdate(awaitBriefUpdate),

@@ -19,3 +19,8 @@ export function meetingIdOf(calendarId: string, eventId: string): string {
   if (calendarId.includes(':')) throw new Error(`calendar id "${calendarId}" must not contain ':'`);
   return `${calendarId}:${eventId}`;
 }
+
+/** The calendar a meeting id belongs to (the part before the first ':'). */
+export function calendarIdOf(meetingId: string): string {
+  return meetingId.slice(0, Math.max(0, meetingId.indexOf(':')));
+}

@@ -6,19 +6,18 @@
 import type { Client, WorkflowHandleWithSignaledRunId } from '@temporalio/client';
 import { temporalConfig } from '../../temporal.config';
 import { followUpWorkflowId, meetingWorkflowId } from '../../workflows/ids';
+import { signalMeetingWorkflow } from '../../activities/meeting-requests';
 import { signalSyncRequest } from '../../activities/sync-requests';
 import {
   awaitBriefUpdate,
   MEETING_WORKFLOW_TYPE,
   prepareNowSignal,
-  rescheduleSignal,
   statusQuery as meetingStatusQuery,
   type EnsureMeetingHasContext,
   type MeetingStatus,
 } from '../../workflows/meeting-defs';
 import { FOLLOW_UP_WORKFLOW_TYPE, statusQuery as followUpStatusQuery, type FollowUpState } from '../../workflows/follow-up-defs';
 import { SYNC_WORKFLOW_TYPE, type SyncSource } from '../../workflows/sync-defs';
-import { AttendeesAttribute, MeetingIdAttribute } from '../../workflows/search-attributes';
 
 export interface MeetingToPrepare {
   /** `<calendarId>:<eventId>`, as the `meetings` operation lists it */
@@ -42,18 +41,7 @@ export async function ensureMeetingHasContext(
   meeting: MeetingToPrepare,
   options: TemporalOptions = {},
 ): Promise<WorkflowHandleWithSignaledRunId<EnsureMeetingHasContext>> {
-  const change = { startsAt: new Date(meeting.startsAt).toISOString(), attendeeIds: [...meeting.attendeeIds] };
-  return client.workflow.signalWithStart<EnsureMeetingHasContext, [typeof change]>(MEETING_WORKFLOW_TYPE, {
-    workflowId: meetingWorkflowId(meeting.meetingId),
-    taskQueue: options.taskQueue ?? temporalConfig.taskQueue,
-    args: [{ meetingId: meeting.meetingId, ...change }],
-    signal: rescheduleSignal,
-    signalArgs: [change],
-    typedSearchAttributes: [
-      { key: MeetingIdAttribute, value: meeting.meetingId },
-      { key: AttendeesAttribute, value: [...meeting.attendeeIds].sort() },
-    ],
-  });
+  return signalMeetingWorkflow(client, { ...meeting, taskQueue: options.taskQueue ?? temporalConfig.taskQueue, signal: 'reschedule' });
 }
 
 /** Asks the meeting's run for its brief now, and waits until it is delivered (or the meeting is cancelled). */

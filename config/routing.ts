@@ -1,0 +1,3 @@
+/** Routing (`resolveStakeholders`): evidence weights, decay, audience bounds. */
+export const routingConfig = {} as const;
+export type RoutingConfig = typeof routingConfig;

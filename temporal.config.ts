@@ -69,6 +69,16 @@ export const temporalConfig = {
       startToCloseTimeout: '1 minute',
       retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
     },
+    /**
+     * a person agent's sends through a provider (deliverNotification, deliverDigest): exactly once by the delivery
+     * ledger; they heartbeat while the provider works, so a worker that died mid-send is noticed within the heartbeat
+     * timeout and the retry (which asks the provider before sending again) does not wait for the whole start-to-close
+     */
+    notifyDelivery: {
+      startToCloseTimeout: '2 minutes',
+      heartbeatTimeout: '15 seconds',
+      retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+    },
   },
 } as const;
 

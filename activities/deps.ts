@@ -5,6 +5,9 @@ import type { Extractor } from './intelligence/extraction/port';
 import type { DecisionStore } from './memory/decisions';
 import type { FollowUpStore } from './memory/follow-ups';
 import type { MemoryStore } from './memory/store';
+import type { NotificationStore } from './memory/notifications';
+import type { PersonSettingsStore } from './memory/person-settings';
+import type { ChannelResolver } from './notify-delivery';
 
 /** Everything activities touch in the outside world. Tests build this with real stores and servers. */
 export interface ActivityDeps {
@@ -14,6 +17,12 @@ export interface ActivityDeps {
   followUps: FollowUpStore;
   extractor: Extractor;
   outbox: Outbox;
+  /** planned notifications and the delivery ledger (exactly-once sends) */
+  notifications: NotificationStore;
+  /** what each person set about their attention, and what they answered */
+  personSettings: PersonSettingsStore;
+  /** the channel per medium and recipient; default: every medium to the outbox */
+  delivery?: ChannelResolver;
   /** to signal-with-start the workflows that activities decide should exist */
   temporal: { client: Client; taskQueue: string };
   log: Logger;

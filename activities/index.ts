@@ -8,6 +8,8 @@ import type { ActivityDeps } from './deps';
 import { createExtractionActivities } from './extraction';
 import { createFollowUpActivities } from './follow-up';
 import { DecisionSubjects } from './memory/follow-ups';
+import { createNotifyDeliveryActivities, outboxChannels } from './notify-delivery';
+import { createPersonAgentActivities } from './person-agent';
 import { createSyncActivities } from './sync';
 
 export function createActivities(deps: ActivityDeps) {
@@ -23,6 +25,13 @@ export function createActivities(deps: ActivityDeps) {
       log: deps.log,
     }),
     ...createBriefActivities(deps),
+    ...createPersonAgentActivities({ people: deps.store, personSettings: deps.personSettings }),
+    ...createNotifyDeliveryActivities({
+      notifications: deps.notifications,
+      people: deps.store,
+      channels: deps.delivery ?? outboxChannels(deps.outbox),
+      now: deps.now,
+    }),
   };
 }
 

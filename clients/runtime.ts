@@ -18,6 +18,8 @@ import { openDb } from '../activities/memory/db';
 import { migrate } from '../activities/memory/migrate';
 import type { Db } from '../activities/memory/ports';
 import { MemoryStore } from '../activities/memory/store';
+import { NotificationStore } from '../activities/memory/notifications';
+import { PersonSettingsStore } from '../activities/memory/person-settings';
 import { TokenStore } from '../activities/memory/tokens';
 import { chooseVectorIndex } from '../activities/memory/vector-index';
 import { acquireHomeLock, type AcquireOptions, type HomeLock } from '../infra/home-lock';
@@ -51,6 +53,8 @@ export interface Stack {
   store: MemoryStore;
   decisions: DecisionStore;
   tokens: TokenStore;
+  notifications: NotificationStore;
+  personSettings: PersonSettingsStore;
   db: Db;
   namespace: string;
   taskQueue: string;
@@ -96,6 +100,8 @@ export async function openStack(options: StackOptions): Promise<Stack> {
     const vectors = await chooseVectorIndex(db, embedder.dimensions, log);
     const store = new MemoryStore({ db, vectors, embedder });
     const decisions = new DecisionStore({ db });
+    const notifications = new NotificationStore({ db });
+    const personSettings = new PersonSettingsStore({ db });
 
     const temporal = await ensureTemporal({
       log,
@@ -115,6 +121,8 @@ export async function openStack(options: StackOptions): Promise<Stack> {
         followUps: new FollowUpStore({ db }),
         extractor: createExtractor(extractorConfigFromEnv(process.env), { log }),
         outbox: new FileOutbox(options.outboxDir ?? join(home, 'outbox'), options.echo),
+        notifications,
+        personSettings,
         temporal: { client, taskQueue },
         log,
         now: options.now ?? (() => new Date()),
@@ -135,6 +143,8 @@ export async function openStack(options: StackOptions): Promise<Stack> {
       store,
       decisions,
       tokens: new TokenStore({ db }),
+      notifications,
+      personSettings,
       db,
       namespace: temporal.namespace,
       taskQueue,

@@ -12,6 +12,8 @@ export const actionFollowUpWorkflowId = (actionId: string): string => `decision:
 export const followUpWorkflowId = (kind: 'decision' | 'action', id: string): string =>
   kind === 'decision' ? decisionWorkflowId(id) : actionFollowUpWorkflowId(id);
 export const notifyWorkflowId = (topicKey: string): string => `notify:${topicKey}`;
+/** A person's own agent: their digest queue, quiet hours and attention budget. */
+export const personWorkflowId = (personId: string): string => `person:${personId.trim().toLowerCase()}`;
 export const calendarWatchWorkflowId = (calendarId: string): string => `calendar-watch:${calendarId}`;
 
 /** A meeting id is `${calendarId}:${eventId}`; the calendar id never contains ':'. */

@@ -4,3 +4,4 @@ export { syncSource } from './sync';
 export { followUpUnresolvedDecision } from './follow-up';
 export { watchCalendar } from './calendar-watch';
 export { requestScheduledSync } from './scheduled-sync';
+export { personAgent } from './person';

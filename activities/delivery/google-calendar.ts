@@ -8,32 +8,15 @@
 import { createHash } from 'node:crypto';
 import { calendar_v3 } from 'googleapis/build/src/apis/calendar';
 import { GaxiosError } from 'googleapis-common';
-import { ApplicationFailure } from '@temporalio/common';
 import type { Interval, Medium } from '../../schemas/routing';
 import { authorizationAs, googleApiOptions, type GoogleApiConfig } from './google';
-import type { DeliveryAddress, DeliveryChannel, DeliveryReceipt, DeliveryRequest, FreeBusySource } from './port';
-import { DeliveryFailureType, googleFailure } from './provider-errors';
+import { callOf, inviteesOf, personIdAsEmail } from './call-invite';
+import type { DeliveryChannel, DeliveryReceipt, DeliveryRequest, FreeBusySource } from './port';
+import { googleFailure } from './provider-errors';
 
 /** Google event ids: base32hex (a-v, 0-9), 5–1024 characters. */
 export function googleEventIdFor(idempotencyKey: string): string {
   return createHash('sha256').update(`mycelium:${idempotencyKey}`).digest('hex');
-}
-
-function callOf(request: DeliveryRequest): NonNullable<DeliveryRequest['call']> {
-  if (!request.call) {
-    throw ApplicationFailure.create({ type: DeliveryFailureType.Rejected, message: `call delivery ${request.idempotencyKey} has no slot`, nonRetryable: true });
-  }
-  return request.call;
-}
-
-/** everyone invited but the organizer, the recipient included, each once */
-export function inviteesOf(request: DeliveryRequest, call: NonNullable<DeliveryRequest['call']>): DeliveryAddress[] {
-  const byEmail = new Map<string, DeliveryAddress>();
-  for (const person of [...call.attendees, request.recipient]) {
-    const email = person.email.toLowerCase();
-    if (email !== call.organizer.email.toLowerCase() && !byEmail.has(email)) byEmail.set(email, person);
-  }
-  return [...byEmail.values()];
 }
 
 export class GoogleCalendarChannel implements DeliveryChannel {
@@ -46,7 +29,7 @@ export class GoogleCalendarChannel implements DeliveryChannel {
   }
 
   async send(request: DeliveryRequest): Promise<DeliveryReceipt> {
-    const call = callOf(request);
+    const call = callOf(request, 'google-calendar');
     const id = googleEventIdFor(request.idempotencyKey);
     try {
       await this.calendar.events.insert(
@@ -76,7 +59,7 @@ export class GoogleCalendarChannel implements DeliveryChannel {
   }
 
   async findSent(request: DeliveryRequest): Promise<DeliveryReceipt | undefined> {
-    const call = callOf(request);
+    const call = callOf(request, 'google-calendar');
     const id = googleEventIdFor(request.idempotencyKey);
     try {
       const event = await this.calendar.events.get({ calendarId: call.organizer.email, eventId: id }, await authorizationAs(this.config, call.organizer.email));
@@ -104,7 +87,7 @@ export class GoogleFreeBusy implements FreeBusySource {
   }
 
   async busy(personIds: string[], from: Date, to: Date): Promise<Map<string, Interval[]>> {
-    const emailOf = this.config.emailOf ?? ((id: string) => (id.includes('@') ? id : undefined));
+    const emailOf = this.config.emailOf ?? personIdAsEmail;
     const calendars = new Map<string, string>();
     for (const personId of personIds) {
       const email = emailOf(personId);

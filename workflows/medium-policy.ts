@@ -250,6 +250,11 @@ export function chooseMedium(input: MediumPolicyInput, config: MediumsConfig = m
   };
 }
 
+/** Whether delivering through this medium spends one of the person's daily interruptions (for the person agent's budget). */
+export function spendsAttention(medium: Medium, config: MediumsConfig = mediumsConfig): boolean {
+  return config.attention.interrupting.includes(medium);
+}
+
 // ---- 1. the rules
 
 function firstRule(m: MessageTraits, now: number, digestAt: number, name: string, config: MediumsConfig): RuleOutcome {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { mediumsConfig, type MediumsConfig } from '../../config/mediums';
 import { CHANNEL_OF, Medium, MediumChoice } from '../../schemas/routing';
 import type { SlotParticipant } from '../../workflows/call-slot';
-import { chooseMedium, type CallContext, type MediumPolicyInput, type MessageTraits, type RecipientContext } from '../../workflows/medium-policy';
+import { chooseMedium, spendsAttention, type CallContext, type MediumPolicyInput, type MessageTraits, type RecipientContext } from '../../workflows/medium-policy';
 
 const NOW = '2024-06-04T08:00:00Z'; // Tue 10:00 Berlin
 const hours = { start: '09:00', end: '17:00' };
@@ -437,6 +437,15 @@ describe('chooseMedium', () => {
       expect(choice.medium).not.toBe('call');
       expect(['chat_channel', 'digest']).toContain(choice.medium);
     }
+  });
+});
+
+describe('spendsAttention', () => {
+  it('counts chat messages against the budget, not the digest or email, as configured', () => {
+    expect(spendsAttention('chat_dm')).toBe(true);
+    expect(spendsAttention('digest')).toBe(false);
+    expect(spendsAttention('email')).toBe(false);
+    expect(spendsAttention('email', { ...mediumsConfig, attention: { ...mediumsConfig.attention, interrupting: ['email'] } })).toBe(true);
   });
 });
 

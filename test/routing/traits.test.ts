@@ -131,6 +131,9 @@ describe('deriveMessageTraits: hints and the policy', () => {
     expect(traits.urgency).toBe('low');
     expect(traits.audienceSize).toBe(4);
     expect(evidence.kind).toEqual(['given']);
+    const due = read('FYI', { hints: { deadline: '2024-06-05T10:00:00Z' } });
+    expect(due.traits.deadline).toEqual(new Date('2024-06-05T10:00:00Z'));
+    expect(due.evidence.deadline).toEqual(['given']);
   });
 
   it('feeds the policy: a blocker asking to talk among three becomes a call', () => {

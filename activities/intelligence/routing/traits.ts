@@ -22,8 +22,11 @@ export interface TraitsOptions {
 
 export type TraitName = 'kind' | 'urgency' | 'deadline' | 'complexity' | 'needsDiscussion' | 'reversible';
 
+/** The policy's traits, with the deadline as a Date (hints may give any instant; it is normalised). */
+export type TextTraits = Omit<MessageTraits, 'deadline'> & { deadline?: Date };
+
 export interface DerivedTraits {
-  traits: MessageTraits;
+  traits: TextTraits;
   /** per trait, the words (or facts) that decided it; "given" when it came from a hint */
   evidence: Record<TraitName, string[]>;
 }
@@ -126,7 +129,7 @@ export function deriveMessageTraits(text: string, options: TraitsOptions): Deriv
   const irreversible = hits(text, IRREVERSIBLE);
   evidence.reversible = irreversible.length > 0 ? irreversible : ['nothing irreversible mentioned'];
 
-  const traits: MessageTraits = {
+  const traits: TextTraits = {
     kind,
     urgency,
     ...(due ? { deadline: due.dueAt } : {}),
@@ -138,7 +141,7 @@ export function deriveMessageTraits(text: string, options: TraitsOptions): Deriv
   };
   for (const [key, value] of Object.entries(hints) as [keyof MessageTraits, unknown][]) {
     if (value === undefined) continue;
-    (traits as unknown as Record<string, unknown>)[key] = value;
+    (traits as unknown as Record<string, unknown>)[key] = key === 'deadline' ? new Date(value as string | number | Date) : value;
     if (key in evidence) evidence[key as TraitName] = ['given'];
   }
   return { traits, evidence };

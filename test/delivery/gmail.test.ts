@@ -99,6 +99,14 @@ describe('GmailChannel against a local Gmail API', () => {
     expect(google.requests).toHaveLength(1);
   });
 
+  it('the SDK never retries on its own: a 429 on the (retry-prone) GET of findSent is one request', async () => {
+    google.on('GET', messagesPath, () => ({ status: 429, headers: { 'retry-after': '1' }, body: { error: { code: 429, message: 'Too many requests', errors: [{ reason: 'rateLimitExceeded' }] } } }));
+    const failure = await failureOf(gmail.findSent(request));
+    expect(failure.type).toBe('DeliveryRateLimited');
+    expect(failure.nextRetryDelay).toBe(1000);
+    expect(google.requests).toHaveLength(1);
+  });
+
   it('403 userRateLimitExceeded is a rate limit, not an auth failure', async () => {
     google.on('POST', `${messagesPath}/send`, () => ({
       status: 403,

@@ -1,3 +1,52 @@
-/** Routing (`resolveStakeholders`): evidence weights, decay, audience bounds. */
-export const routingConfig = {} as const;
-export type RoutingConfig = typeof routingConfig;
+/**
+ * Routing (`resolveStakeholders`): how much each kind of evidence counts, how fast involvement fades, and how many
+ * people each role may hold. Each evidence score is divided by its strongest candidate before weighting, so the
+ * weights compare kinds of evidence, not raw counts. Chosen on a validation split cut from the end of the linux-spi
+ * history (never on its test messages); see the README's routing section.
+ */
+export interface RoutingConfig {
+  /** an interaction counts half as much after this many days */
+  halfLifeDays: number;
+  /** involvement older than this is not read at all: stale involvement drops out */
+  horizonDays: number;
+  /** "this month" in reasons */
+  recentDays: number;
+  weights: {
+    /** the asker wrote to them */
+    wroteTo: number;
+    /** they wrote to the asker */
+    wroteToAsker: number;
+    /** they took part in this conversation before */
+    conversation: number;
+    /** they were on the most similar items the asker can see */
+    similar: number;
+    /** the asker wrote to them about similar things */
+    askerSimilar: number;
+    /** decided, own or were consulted on related decisions */
+    relatedDecisions: number;
+    /** one step along the co-involvement graph from the strongest candidates */
+    coInvolved: number;
+  };
+  /** how many similar items to read */
+  similarItems: number;
+  /** the strongest candidates the co-involvement step starts from */
+  coInvolvedSeeds: number;
+  /** at most this many people per role */
+  audience: { decide: number; consult: number; inform: number };
+  /** a candidate below this share of the strongest one is left out */
+  minRelativeScore: number;
+  /** consult rather than inform: took part in the conversation, or at least this share of the strongest score */
+  consultShare: number;
+}
+
+export const routingConfig: RoutingConfig = {
+  halfLifeDays: 30,
+  horizonDays: 730,
+  recentDays: 30,
+  weights: { wroteTo: 1, wroteToAsker: 0, conversation: 1, similar: 1, askerSimilar: 0.5, relatedDecisions: 1, coInvolved: 0 },
+  similarItems: 30,
+  coInvolvedSeeds: 5,
+  audience: { decide: 3, consult: 6, inform: 12 },
+  minRelativeScore: 0.02,
+  consultShare: 0.5,
+};

@@ -70,6 +70,8 @@ export interface PersonState {
   workflowId: string;
   settings?: AttentionSettings;
   queue: QueuedNotice[];
+  /** notices taken but not placed yet (the agent is busy sending) */
+  arriving: Notice[];
   /** interruptions left today (the person's local day) */
   budgetLeft: number | null;
   /** when the next digest goes out (ISO), when something waits for it */

@@ -8,6 +8,7 @@
  */
 import { chunkItem, type ChunkDraft } from '../intelligence/chunking';
 import { type Item, ParsedUnit } from '../../schemas/entities';
+import { recordInteractionsIn } from './coordination';
 import { forgetHeldBackIn, upsertPeopleIn } from './people';
 import type { Db, Embedder, Sql, StoreUnitResult, VectorIndex, VectorPoint } from './ports';
 import { l2Norm } from './vectorpoints';
@@ -62,6 +63,7 @@ export async function storeParsedUnit(deps: IngestDeps, sourceId: string, input:
         await deps.vectors.deleteByItems(replaced, tx);
       }
       await insertChunks(tx, toWrite);
+      await recordInteractionsIn(tx, toWrite.map((p) => p.item));
       const missing = toWrite.filter((p) => !vectorsAhead.has(p.item.id));
       const lateVectors = await embedPlans(deps.embedder, missing);
       await deps.vectors.upsert(

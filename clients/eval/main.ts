@@ -12,6 +12,7 @@ import { MAX_ASK_CITATIONS } from '../memory-operations';
 import type { Metrics } from './metrics';
 import { loadQmsum, splitHalves } from './qmsum';
 import { askAll, prepare, scoreHalves, type Scores } from './run';
+import { routingReport, runRoutingEval, type RoutingEvalOptions } from './routing';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -126,7 +127,24 @@ export function program(): Command {
     .option('--json', 'print { metrics, baseline, queries } as JSON')
     .option('--limit <n>', 'only the first n queries', positiveInt)
     .action(async (opts: QmsumOptions) => runQmsum(opts));
+  cmd
+    .command('routing')
+    .description('recipient prediction: rank who each test message went to with resolveStakeholders, beside the baselines')
+    .requiredOption('--data <dir>', 'folder with history.jsonl[.gz], test_queries.jsonl, test_gold.jsonl')
+    .option('--json', 'print { metrics, baseline, predictions } as JSON')
+    .option('--limit <n>', 'only the first n test messages', positiveInt)
+    .option('--split <split>', 'test (the given test messages) or validation (the last tenth of the history)', splitName, 'test')
+    .action(async (opts: RoutingEvalOptions) => {
+      const result = await runRoutingEval(opts, opts.json ? undefined : (line) => process.stderr.write(`${line}\n`));
+      if (opts.json) process.stdout.write(`${JSON.stringify({ metrics: { ...result.metrics, split: result.split, timing_ms: result.timing }, baseline: result.baseline, predictions: result.predictions })}\n`);
+      else process.stdout.write(routingReport(result));
+    });
   return cmd;
+}
+
+function splitName(value: string): 'test' | 'validation' {
+  if (value !== 'test' && value !== 'validation') throw new InvalidArgumentError('expected test or validation');
+  return value;
 }
 
 program()

@@ -1,0 +1,93 @@
+/**
+ * Loads a recipient-prediction history into a fresh in-memory store through the normal write path: people into the
+ * directory (everyone in the history counts as opted in, as the eval protocol says), every message as an email item
+ * (its access list is who it went to, as the mail headers say), stored in units like a connector's pages, so the
+ * coordination graph is built by the same ingest a sync runs.
+ */
+import { createHash } from 'node:crypto';
+import { pino } from 'pino';
+import { LocalHashingEmbedder } from '../../activities/intelligence/embeddings/local';
+import { subjectThreadKey } from '../../activities/intelligence/routing/threads';
+import { itemIdFor } from '../../activities/connectors/files/ids';
+import { openDb } from '../../activities/memory/db';
+import { migrate } from '../../activities/memory/migrate';
+import type { Db } from '../../activities/memory/ports';
+import { MemoryStore } from '../../activities/memory/store';
+import { chooseVectorIndex } from '../../activities/memory/vector-index';
+import { Item, PersonId, type Person } from '../../schemas/entities';
+import { recipientsOf, type HistoryMessage } from './routing-data';
+
+export const ROUTING_SOURCE_ID = 'eval-mail';
+const UNIT_SIZE = 500;
+
+export interface LoadedHistory {
+  db: Db;
+  store: MemoryStore;
+  people: number;
+  items: number;
+  /** addresses that are not valid person ids (left out, with the messages' other addresses kept) */
+  droppedAddresses: number;
+  loadMs: number;
+}
+
+const validAddress = (a: string) => PersonId.safeParse(a).success;
+
+function itemOf(m: HistoryMessage): Item | undefined {
+  if (!validAddress(m.sender)) return undefined;
+  const recipients = recipientsOf(m).filter(validAddress);
+  const threadId = subjectThreadKey(m.subject);
+  const draft = {
+    id: itemIdFor(ROUTING_SOURCE_ID, m.id),
+    sourceId: ROUTING_SOURCE_ID,
+    externalId: m.id,
+    kind: 'email' as const,
+    title: m.subject,
+    body: m.body,
+    authorId: m.sender,
+    occurredAt: m.date,
+    ...(threadId ? { threadId } : {}),
+    locator: `mid:${m.id}`,
+    access: [...new Set([m.sender, ...recipients])].sort(),
+    recipients,
+    meta: { subject: m.subject },
+    segments: [],
+    contentHash: createHash('sha256').update(JSON.stringify([m.id, m.subject, m.body, recipients])).digest('hex'),
+  };
+  return Item.parse(draft);
+}
+
+export async function loadHistory(history: readonly HistoryMessage[], onProgress?: (done: number) => void): Promise<LoadedHistory> {
+  const t0 = performance.now();
+  const db = await openDb({});
+  try {
+    await migrate(db);
+    const embedder = new LocalHashingEmbedder();
+    const vectors = await chooseVectorIndex(db, embedder.dimensions, pino({ level: 'silent' }));
+    const store = new MemoryStore({ db, vectors, embedder });
+    await store.upsertSource({ id: ROUTING_SOURCE_ID, kind: 'eval', config: {} });
+    const addresses = new Set<string>();
+    let dropped = 0;
+    for (const m of history) for (const a of [m.sender, ...recipientsOf(m)]) addresses.add(a);
+    const people: Person[] = [];
+    for (const a of addresses) {
+      if (!validAddress(a)) {
+        dropped += 1;
+        continue;
+      }
+      people.push({ id: a, name: a.split('@')[0] ?? a, timezone: 'UTC', workingHours: { start: '09:00', end: '17:00' }, optedIn: true, identities: [] });
+    }
+    await store.upsertPeople(people);
+    let items = 0;
+    for (let i = 0; i < history.length; i += UNIT_SIZE) {
+      const unitItems = history.slice(i, i + UNIT_SIZE).flatMap((m) => itemOf(m) ?? []);
+      const path = `history/${String(i / UNIT_SIZE).padStart(5, '0')}`;
+      await store.storeUnit(ROUTING_SOURCE_ID, { path, fileHash: createHash('sha256').update(unitItems.map((x) => x.contentHash).join()).digest('hex'), people: [], items: unitItems, meetings: [] });
+      items += unitItems.length;
+      onProgress?.(Math.min(history.length, i + UNIT_SIZE));
+    }
+    return { db, store, people: people.length, items, droppedAddresses: dropped, loadMs: performance.now() - t0 };
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}

@@ -4,6 +4,8 @@
  * weights compare kinds of evidence, not raw counts. Chosen on a validation split cut from the end of the linux-spi
  * history (never on its test messages); see the README's routing section.
  */
+import type { SimilarityQueryShape } from '../activities/intelligence/routing/query';
+
 export interface RoutingConfig {
   /** an interaction counts half as much after this many days */
   halfLifeDays: number;
@@ -27,8 +29,18 @@ export interface RoutingConfig {
     /** one step along the co-involvement graph from the strongest candidates */
     coInvolved: number;
   };
-  /** how many similar items to read */
+  /** how many similar items to read (the k of the nearest-neighbour vote) */
   similarItems: number;
+  /** the full-text query for similar items, built from the subject's title and text */
+  similarQuery: SimilarityQueryShape;
+  /** a similar item's vote: its full-text score, or by its rank among the similar items (1 / (1 + rank)) */
+  similarVote: 'score' | 'rank';
+  /**
+   * how each kind of evidence becomes a 0..1 strength before weighting: divided by its strongest candidate
+   * ('max'), or by rank, (k + 1) / (k + rank) — reciprocal rank fusion, which does not let one very strong
+   * candidate flatten everyone else's evidence
+   */
+  fusion: { method: 'max' | 'rank'; k: number };
   /** the strongest candidates the co-involvement step starts from */
   coInvolvedSeeds: number;
   /** at most this many people per role */
@@ -45,6 +57,9 @@ export const routingConfig: RoutingConfig = {
   recentDays: 30,
   weights: { wroteTo: 1, wroteToAsker: 0, conversation: 1, similar: 1, askerSimilar: 0.5, relatedDecisions: 1, coInvolved: 0 },
   similarItems: 30,
+  similarQuery: { titleWords: 12, leadChars: 0, repeatedWords: 10 },
+  similarVote: 'score',
+  fusion: { method: 'max', k: 10 },
   coInvolvedSeeds: 5,
   audience: { decide: 3, consult: 6, inform: 12 },
   minRelativeScore: 0.02,

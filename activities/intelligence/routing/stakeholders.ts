@@ -52,17 +52,17 @@ export async function resolveStakeholders(reads: RoutingReads, subject: RoutingS
     return c;
   };
   const addEvidence = (kind: Evidence, raw: Map<string, { value: number; text: string }>) => {
-    const max = Math.max(0, ...[...raw.values()].map((v) => v.value));
-    if (max <= 0) return;
-    for (const [personId, { value, text }] of raw) {
+    const strengths = strengthsOf(raw, config.fusion);
+    for (const [personId, { text }] of raw) {
+      const strength = strengths.get(personId);
+      if (strength === undefined) continue;
       const c = candidate(personId);
-      const strength = value / max;
       c.parts.set(kind, (c.parts.get(kind) ?? 0) + strength);
       c.reasons.push({ evidence: kind, strength, text });
     }
   };
 
-  const search = similarityQuery(subject.title, subject.text);
+  const search = similarityQuery(subject.title, subject.text, config.similarQuery);
   const [wroteTo, wroteToAsker, conversation, hits] = await Promise.all([
     config.weights.wroteTo ? reads.graph.edges(asker, 'out', edgeQuery) : Promise.resolve([]),
     config.weights.wroteToAsker ? reads.graph.edges(asker, 'in', edgeQuery) : Promise.resolve([]),
@@ -84,10 +84,10 @@ export async function resolveStakeholders(reads: RoutingReads, subject: RoutingS
   const items = await reads.graph.participantsOf(similarIds);
   const similar = new Map<string, { value: number; items: number; example?: string }>();
   const askerSimilar = new Map<string, { value: number; items: number; example?: string }>();
-  for (const id of similarIds) {
+  for (const [rank, id] of similarIds.entries()) {
     const item = items.get(id);
     if (!item || item.threadId === subject.threadId && subject.threadId) continue; // the conversation counts once, above
-    const score = bestPerItem.get(id) ?? 0;
+    const score = config.similarVote === 'rank' ? 1 / (1 + rank) : (bestPerItem.get(id) ?? 0);
     const bump = (m: typeof similar, personId: string) => {
       const s = m.get(personId) ?? { value: 0, items: 0 };
       s.value += score;
@@ -135,7 +135,8 @@ export async function resolveStakeholders(reads: RoutingReads, subject: RoutingS
 
   candidates.delete(asker);
   const directory = await reads.history.directory([...candidates.keys(), ...subject.named.map((x) => x.personId)]);
-  addManagers(candidates, directory, subject, config);
+  const managers = await reads.history.directory(addManagers(candidates, directory, subject, config));
+  for (const [id, entry] of managers) directory.set(id, entry);
 
   const considered = candidates.size;
   const optedIn = [...candidates.values()].filter((c) => directory.get(c.personId)?.optedIn === true);
@@ -162,6 +163,21 @@ export async function resolveStakeholders(reads: RoutingReads, subject: RoutingS
     });
   }
   return { stakeholders, considered };
+}
+
+/** each candidate's 0..1 strength for one kind of evidence; none when nobody has any of it */
+function strengthsOf(raw: Map<string, { value: number }>, fusion: RoutingConfig['fusion']): Map<string, number> {
+  const positive = [...raw].filter(([, v]) => v.value > 0).sort((a, b) => b[1].value - a[1].value || (a[0] < b[0] ? -1 : 1));
+  if (positive.length === 0) return new Map();
+  if (fusion.method === 'max') return new Map(positive.map(([p, v]) => [p, v.value / positive[0]![1].value]));
+  // ties share the rank of the first of them, so the order of equal evidence does not matter
+  const out = new Map<string, number>();
+  let rank = 1;
+  positive.forEach(([p, v], i) => {
+    if (i > 0 && v.value < positive[i - 1]![1].value) rank = i + 1;
+    out.set(p, (fusion.k + 1) / (fusion.k + rank));
+  });
+  return out;
 }
 
 function recentPart(e: Edge, config: RoutingConfig): string {
@@ -218,8 +234,9 @@ function shareVia(subject: RoutingSubject): string[] {
   return [...new Set(can.length > 0 ? can : subject.access.slice(0, 1))];
 }
 
-/** the manager of the owner hears of it (inform), unless they are already in with a stronger role */
-function addManagers(candidates: Map<string, Candidate>, directory: Map<string, DirectoryEntry>, subject: RoutingSubject, config: RoutingConfig): void {
+/** the manager of the owner hears of it (inform), unless they are already in with a stronger role; returns the managers */
+function addManagers(candidates: Map<string, Candidate>, directory: Map<string, DirectoryEntry>, subject: RoutingSubject, config: RoutingConfig): string[] {
+  const added: string[] = [];
   const top = Math.max(0, ...[...candidates.values()].map((c) => c.score));
   for (const { personId, as } of subject.named) {
     if (as !== 'owner') continue;
@@ -229,7 +246,9 @@ function addManagers(candidates: Map<string, Candidate>, directory: Map<string, 
     c.reasons.push({ evidence: 'org', strength: 1, text: `manager of the owner, ${directory.get(personId)?.name ?? personId}` });
     c.score = Math.max(c.score, config.minRelativeScore * 10 * top, 0.3);
     candidates.set(managerId, c);
+    added.push(managerId);
   }
+  return added;
 }
 
 async function coInvolvedStep(graphStore: CoordinationGraph, candidates: Map<string, Candidate>, asker: string, config: RoutingConfig, at: Date): Promise<void> {

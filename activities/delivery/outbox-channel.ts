@@ -3,9 +3,8 @@
  * folder (FileOutbox), its topic marked with the medium it would have gone by, so a team can see what Mycelium
  * would have sent, and how, before connecting Slack or mail.
  */
-import { access } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Medium } from '../../schemas/routing';
+import { inviteesOf } from './call-invite';
 import { FileOutbox } from './outbox';
 import type { DeliveryChannel, DeliveryReceipt, DeliveryRequest } from './port';
 
@@ -19,7 +18,7 @@ export class OutboxChannel implements DeliveryChannel {
   readonly mediums: readonly Medium[] = Medium.options;
   private readonly outbox: FileOutbox;
 
-  constructor(private readonly config: OutboxChannelConfig) {
+  constructor(config: OutboxChannelConfig) {
     this.outbox = new FileOutbox(config.dir, config.echo);
   }
 
@@ -27,23 +26,23 @@ export class OutboxChannel implements DeliveryChannel {
     const [ref] = await this.outbox.deliver({
       artifactId: artifactIdOf(request),
       topic: `[${request.medium}] ${request.subject}`,
-      recipients: [request.recipient.email],
+      recipients: recipientsOf(request),
       markdown: request.markdown,
     });
-    return { ref: ref ?? `outbox:${this.pathOf(request)}` };
+    if (!ref) throw new Error(`the outbox returned no reference for ${request.idempotencyKey}`);
+    return { ref };
   }
 
   async findSent(request: DeliveryRequest): Promise<DeliveryReceipt | undefined> {
-    const path = this.pathOf(request);
-    return access(path).then(
-      () => ({ ref: `outbox:${path}`, alreadySent: true }),
-      () => undefined,
-    );
+    const ref = await this.outbox.sentRef(artifactIdOf(request));
+    return ref ? { ref, alreadySent: true } : undefined;
   }
+}
 
-  private pathOf(request: DeliveryRequest): string {
-    return join(this.config.dir, `${artifactIdOf(request)}.md`);
-  }
+/** a call is one invite for everyone in it, so its file names them all, the organizer first */
+function recipientsOf(request: DeliveryRequest): string[] {
+  if (request.medium !== 'call' || !request.call) return [request.recipient.email];
+  return [request.call.organizer.email, ...inviteesOf(request, request.call).map((person) => person.email)];
 }
 
 /** FileOutbox names the file after the artifact id; the prefix keeps deliveries apart from briefs and follow-ups */

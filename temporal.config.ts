@@ -17,6 +17,10 @@ export const temporalConfig = {
     /** on Temporal Schedules we created (so reconciliation never touches anyone else's) */
     managedBy: { name: 'MyceliumManagedBy', type: 'Keyword' },
   },
+  notify: {
+    /** a decision is announced to its stakeholders when it is this recent; older ones (a backfill) are only remembered */
+    announceDecisionsWithin: '14 days',
+  },
   meetings: {
     /** a brief is prepared this long before the meeting starts */
     briefLeadTime: '30 minutes',

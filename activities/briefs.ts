@@ -11,6 +11,7 @@ import { OUTSIDE_OPT_IN } from '../schemas/entities';
 import type { ActivityDeps } from './deps';
 import { composeBrief } from './intelligence/brief';
 import { gatherMeetingContext } from './intelligence/meeting-context';
+import { startNotify } from './notify-requests';
 
 export interface PrepareBriefInput {
   meetingId: string;
@@ -72,6 +73,8 @@ export function createBriefActivities(deps: ActivityDeps) {
       recipients: brief.recipients,
       markdown: brief.markdown,
     });
+    // the shared brief above is the meeting's record; each attendee is told through their agent, with their own brief
+    await startNotify(deps.temporal.client, deps.temporal.taskQueue, { topicKey: `brief:${brief.id}`, about: { kind: 'brief', briefId: brief.id } });
     return { delivered };
   }
 

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Outbox } from './delivery/outbox';
 import type { Extractor } from './intelligence/extraction/port';
+import type { CoordinationGraph, ProjectHistory } from './memory/coordination';
 import type { DecisionStore } from './memory/decisions';
 import type { FollowUpStore } from './memory/follow-ups';
 import type { MemoryStore } from './memory/store';
@@ -21,6 +22,8 @@ export interface ActivityDeps {
   notifications: NotificationStore;
   /** what each person set about their attention, and what they answered */
   personSettings: PersonSettingsStore;
+  /** who communicates with whom, and who decided what: what routing reads */
+  coordination: { graph: CoordinationGraph; history: ProjectHistory };
   /** the channel per medium and recipient; default: every medium to the outbox */
   delivery?: ChannelResolver;
   /** to signal-with-start the workflows that activities decide should exist */

@@ -7,6 +7,9 @@
  */
 import { Context } from '@temporalio/activity';
 import type { Item } from '../schemas/entities';
+import { temporalConfig } from '../temporal.config';
+import { durationMs } from '../workflows/duration';
+import type { DecisionChange } from '../workflows/notify-defs';
 import type { ActivityDeps } from './deps';
 import type { Extractor } from './intelligence/extraction/port';
 import type { CompletionEvidence, DecisionStore } from './memory/decisions';
@@ -30,7 +33,10 @@ export interface ExtractFromItemsResult {
   openSubjects: { kind: 'decision' | 'action'; id: string }[];
   /** later messages in these items showing that an earlier decision or action was carried out */
   evidence: CompletionEvidence[];
+  /** decisions recent enough to announce: new ones, and the ones they replace */
+  announce: DecisionChange[];
 }
+
 
 const EXTRACTED_KINDS = new Set<Item['kind']>(['transcript', 'message', 'email']);
 const THREAD_CONTEXT_ITEMS = 200;
@@ -79,7 +85,16 @@ export function createExtractionActivities(deps: ExtractionActivityDeps) {
       { sourceId, items: items.length, extracted, decisions: found.decisionIds.length, actions: found.actionIds.length, questions: found.questionIds.length },
       'extraction done',
     );
+    const since = deps.now().getTime() - durationMs(temporalConfig.notify.announceDecisionsWithin);
+    const announce: DecisionChange[] = [];
+    for (const id of found.decisionIds) {
+      const d = await deps.decisions.getDecision(id);
+      if (!d || d.decidedAt.getTime() < since || d.status === 'rejected') continue;
+      if (d.status !== 'superseded') announce.push({ id, change: 'new' });
+      if (d.supersedesId) announce.push({ id: d.supersedesId, change: 'superseded' });
+    }
     return {
+      announce,
       decisions: found.decisionIds.length,
       actions: found.actionIds.length,
       questions: found.questionIds.length,

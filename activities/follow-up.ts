@@ -26,6 +26,7 @@ import { followUpWorkflowId } from '../workflows/ids';
 import { DecisionIdAttribute } from '../workflows/search-attributes';
 import type { Outbox } from './delivery/outbox';
 import type { FollowUpStatus, FollowUpStore, FollowUpSubjects, Subject, SubjectKind } from './memory/follow-ups';
+import { startNotify } from './notify-requests';
 
 /** What the follow-up activities need from the world. */
 export interface FollowUpActivityDeps {
@@ -36,6 +37,8 @@ export interface FollowUpActivityDeps {
   people: { getPerson(id: string): Promise<Person | undefined>; peopleByIds(ids: string[]): Promise<Person[]> };
   outbox: Outbox;
   log: Logger;
+  /** when given, each step also goes to its recipients' agents through notifyStakeholders (`notify:<artifactId>`) */
+  notify?: { client: Client; taskQueue: string };
 }
 
 /** A person as the cadence sees them: may they be messaged, and when is their working time. */
@@ -235,6 +238,24 @@ export function createFollowUpActivities(deps: FollowUpActivityDeps) {
       workflowId: input.workflowId,
       runId: runId(),
     });
+    if (deps.notify) {
+      const reasonOf = (r: string): string =>
+        r === subject.ownerId ? `owns this ${input.kind === 'decision' ? 'decision' : 'action item'}` : r === subject.deciderId ? `decided it` : 'asked to follow it up';
+      await startNotify(deps.notify.client, deps.notify.taskQueue, {
+        topicKey: artifactId,
+        about: {
+          kind: 'follow-up',
+          subjectKind: input.kind,
+          subjectId: input.id,
+          step: input.step,
+          artifactId,
+          title: markdown.split('\n')[0]!.replace(/^#\s*/, ''),
+          markdown,
+          recipients: recipients.map((personId) => ({ personId, reason: reasonOf(personId) })),
+          sourceItemIds: [...new Set(subject.sources.map((s) => s.itemId))],
+        },
+      });
+    }
     deps.log.info({ artifactId, recipients, recorded }, 'follow-up step delivered');
     return { artifactId, recipients };
   }

@@ -8,6 +8,7 @@ import type { ActivityDeps } from './deps';
 import { createExtractionActivities } from './extraction';
 import { createFollowUpActivities } from './follow-up';
 import { DecisionSubjects } from './memory/follow-ups';
+import { createNotifyActivities } from './notify';
 import { createNotifyDeliveryActivities, outboxChannels } from './notify-delivery';
 import { createPersonAgentActivities } from './person-agent';
 import { createSyncActivities } from './sync';
@@ -23,9 +24,11 @@ export function createActivities(deps: ActivityDeps) {
       people: deps.store,
       outbox: deps.outbox,
       log: deps.log,
+      notify: deps.temporal,
     }),
     ...createBriefActivities(deps),
     ...createPersonAgentActivities({ people: deps.store, personSettings: deps.personSettings }),
+    ...createNotifyActivities(deps),
     ...createNotifyDeliveryActivities({
       notifications: deps.notifications,
       people: deps.store,

@@ -14,6 +14,8 @@ import type { ActivityDeps } from './deps';
 import { ensureFollowUp } from './follow-up';
 import type { CompletionEvidence } from '../schemas/memory';
 import { signalSyncRequest } from './sync-requests';
+import type { DecisionChange } from '../workflows/notify-defs';
+import { startNotify } from './notify-requests';
 
 export const FilesSourceConfig = z.object({
   root: z.string().min(1),
@@ -165,6 +167,16 @@ export function createSyncActivities(deps: ActivityDeps) {
     return { started, signalled };
   }
 
+  /** Tells each decision's stakeholders about it through notifyStakeholders (`notify:decision:<id>:<change>`, once). */
+  async function announceDecisions({ changes }: { changes: DecisionChange[] }): Promise<{ told: number }> {
+    const { client, taskQueue } = deps.temporal;
+    for (const c of changes) {
+      Context.current().heartbeat(c.id);
+      await startNotify(client, taskQueue, { topicKey: `decision:${c.id}:${c.change}`, about: { kind: 'decision', id: c.id, change: c.change } });
+    }
+    return { told: changes.length };
+  }
+
   /**
    * Evidence of completion among items, checked once everything of a sync is extracted: a message that
    * carried out a decision may have been read before the meeting that made the decision.
@@ -179,5 +191,5 @@ export function createSyncActivities(deps: ActivityDeps) {
     return { syncRunId: handle.signaledRunId };
   }
 
-  return { planSync, ingestFiles, commitCursor, ensureFollowUps, findCompletionEvidence, requestSourceSync };
+  return { planSync, ingestFiles, commitCursor, ensureFollowUps, announceDecisions, findCompletionEvidence, requestSourceSync };
 }

@@ -5,3 +5,4 @@ export { followUpUnresolvedDecision } from './follow-up';
 export { watchCalendar } from './calendar-watch';
 export { requestScheduledSync } from './scheduled-sync';
 export { personAgent } from './person';
+export { notifyStakeholders } from './notify';

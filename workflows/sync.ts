@@ -10,7 +10,7 @@
  * transaction per file, bad files quarantined) → advance the cursor only after every batch is stored → extract →
  * reconcile the meeting workflows of the calendars this source feeds (the same activity the calendar watch runs).
  */
-import { condition, continueAsNew, log, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, continueAsNew, log, patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CompletionEvidence } from '../schemas/memory';
 import { temporalConfig } from '../temporal.config';
@@ -18,6 +18,7 @@ import { durationMs } from './duration';
 import { SourceIdAttribute } from './search-attributes';
 import { progressQuery, requestSyncSignal, type SyncInput, type SyncProgress, type SyncResult } from './sync-defs';
 import { mergeHeldBack, noneHeldBack } from './held-back';
+import type { DecisionChange } from './notify-defs';
 
 export * from './sync-defs';
 
@@ -33,7 +34,7 @@ const { reconcileCalendar } = proxyActivities<Activities>({
 const { ingestFiles } = proxyActivities<Activities>(temporalConfig.activities.connector);
 const { extractFromItems } = proxyActivities<Activities>(temporalConfig.activities.extraction);
 const { findCompletionEvidence } = proxyActivities<Activities>(temporalConfig.activities.store);
-const { ensureFollowUps } = proxyActivities<Activities>({ ...temporalConfig.activities.store, heartbeatTimeout: '1 minute' });
+const { ensureFollowUps, announceDecisions } = proxyActivities<Activities>({ ...temporalConfig.activities.store, heartbeatTimeout: '1 minute' });
 
 export function emptySyncResult(sourceId: string): SyncResult {
   return {
@@ -149,6 +150,7 @@ async function syncPass(sourceId: string, result: SyncResult, progress: SyncProg
 
   progress.phase = 'extracting';
   const openSubjects = new Map<string, { kind: 'decision' | 'action'; id: string }>();
+  const announce = new Map<string, DecisionChange>();
   const evidence: CompletionEvidence[] = [];
   const batches = chunks(storedItemIds, EXTRACTION_BATCH);
   for (const itemIds of batches) {
@@ -158,6 +160,7 @@ async function syncPass(sourceId: string, result: SyncResult, progress: SyncProg
     result.extracted.questions += extracted.questions;
     for (const subject of extracted.openSubjects) openSubjects.set(`${subject.kind}:${subject.id}`, subject);
     evidence.push(...extracted.evidence);
+    for (const c of extracted.announce ?? []) announce.set(`${c.id}:${c.change}`, c);
   }
   // Items are read in file order, not time order: look again for evidence once every decision is known.
   if (batches.length > 1) {
@@ -168,6 +171,9 @@ async function syncPass(sourceId: string, result: SyncResult, progress: SyncProg
     result.followUps.started += ensured.started;
     result.followUps.signalled += ensured.signalled;
   }
+
+  // (runs started before decisions were announced replay without this step)
+  if (announce.size > 0 && patched('announce-decisions')) await announceDecisions({ changes: [...announce.values()] });
 
   progress.phase = 'reconciling';
   for (const calendarId of await calendarsOfSource({ sourceId })) {

@@ -36,9 +36,11 @@ export async function gatherMeetingContext(
   meeting: Meeting,
   now: Date,
   limits: ContextLimits = defaultContextLimits,
+  /** whose eyes the context is gathered for; default every attendee (a per-recipient brief names one) */
+  viewers?: readonly string[],
 ): Promise<MeetingContext> {
   const recipients = [...meeting.attendeeIds].sort();
-  const visibleTo = recipients;
+  const visibleTo = viewers ? [...viewers] : recipients;
   const empty: MeetingContext = { meeting, recipients, seriesDecisions: [], openDecisions: [], overdueActions: [], unanswered: [], missed: [], related: [] };
   const previous = await store.previousInSeries(meeting);
   if (visibleTo.length === 0) return { ...empty, previous };

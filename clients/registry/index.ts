@@ -5,13 +5,16 @@
 import type { AnyOperation } from './operation';
 import { decisionsReassignOperation, decisionsResolveOperation, decisionsShowOperation, decisionsSnoozeOperation } from './ops/decisions';
 import { ingestOperation } from './ops/ingest';
+import { meRespondOperation, meSetOperation, meShowOperation } from './ops/me';
 import { briefPrepareOperation, briefShowOperation, meetingsOperation } from './ops/meetings';
 import { askOperation, decisionsListOperation, searchOperation } from './ops/memory';
+import { notifyOperation } from './ops/notify';
 import { opsOperation } from './ops/ops';
 import { schedulesApplyOperation, schedulesListOperation } from './ops/schedules';
 import { sourcesListOperation, sourcesSyncOperation } from './ops/sources';
 import { peopleAddOperation, peopleListOperation, peopleOptInOperation, peopleOptOutOperation, peopleShowOperation } from './ops/people';
 import { tokensCreateOperation, tokensListOperation, tokensRevokeOperation } from './ops/tokens';
+import { whyOperation } from './ops/why';
 
 /** Declared as a tuple so that typed clients keep each operation's name, input and output types. */
 const declared = [
@@ -25,6 +28,7 @@ const declared = [
   decisionsResolveOperation,
   decisionsSnoozeOperation,
   decisionsReassignOperation,
+  notifyOperation,
   ingestOperation,
   sourcesListOperation,
   sourcesSyncOperation,
@@ -33,6 +37,10 @@ const declared = [
   peopleAddOperation,
   peopleOptInOperation,
   peopleOptOutOperation,
+  meShowOperation,
+  meSetOperation,
+  meRespondOperation,
+  whyOperation,
   schedulesListOperation,
   schedulesApplyOperation,
   tokensCreateOperation,

@@ -43,8 +43,8 @@ const tweaks: Record<string, Tweaks> = {
   brief_prepare: { switches: { show: 'brief_show' } },
 };
 
-/** The verb that runs when a group is given without one. */
-const DEFAULT_VERBS = ['list', 'prepare'];
+/** The verb that runs when a group is given without one (the first of these the group has: `myc me` shows). */
+const DEFAULT_VERBS = ['list', 'prepare', 'show'];
 
 export function commandWords(op: AnyOperation): string[] {
   const [group, ...rest] = op.name.split('_');

@@ -9,6 +9,7 @@ import type { AskOutput, DecisionLogEntry } from '../memory-operations';
 import type { BriefOutput, SearchResult } from '../operations';
 import type { Meeting } from '../../schemas/entities';
 import { printAnswer, printBrief, printDecisions, printJson, printMeetings, printSearch } from './print';
+import { printMe, printWhy } from './print-me';
 
 const out = (line = ''): void => void process.stdout.write(`${line}\n`);
 
@@ -46,6 +47,8 @@ const layouts: Record<string, (value: never) => void> = {
   search: (value: SearchResult[]) => printSearch(value),
   decisions_list: (value: DecisionLogEntry[]) => printDecisions(value),
   ask: (value: AskOutput) => printAnswer(value),
+  me_show: printMe,
+  why: printWhy,
 };
 
 export function hasLayout(op: AnyOperation): boolean {

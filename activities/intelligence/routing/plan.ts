@@ -45,8 +45,8 @@ interface Subject {
   kind: MessageKind;
   urgency?: Urgency;
   deadline?: Date;
-  /** the content for someone who may see the sources */
-  body(recipientId: string): Promise<string>;
+  /** the content for someone who may see the sources, and the items it cites (its lineage) */
+  body(recipientId: string): Promise<{ markdown: string; sourceItemIds?: string[] }>;
   /** the recipients, when the subject names them (briefs, follow-ups) instead of routing */
   fixed?: { personId: string; reason: string; role: Stakeholder['role'] }[];
   meeting?: Meeting;
@@ -120,8 +120,8 @@ export async function planNotification(world: PlanWorld, input: NotifyInput, now
       mediumReason: choice.reason,
       ...(choice.deliverAt ? { deliverAt: new Date(choice.deliverAt).toISOString() } : {}),
       subject: title,
-      markdown: messageFor(s, body, notes, shareNotes.map((w) => w.note)),
-      sourceItemIds: subject.routing.sourceItemIds,
+      markdown: messageFor(s, body.markdown, notes, shareNotes.map((w) => w.note)),
+      sourceItemIds: body.sourceItemIds ?? subject.routing.sourceItemIds,
     });
   }
 
@@ -160,7 +160,7 @@ async function subjectOf(world: PlanWorld, input: NotifyInput, now: Date): Promi
         routing: { kind: 'text', title: about.title ?? '', text, askerId: input.askerId, occurredAt: now, ...(about.threadId ? { threadId: about.threadId } : {}), sourceItemIds: [], access: [], named: [] },
         kind: deriveMessageTraits(text, { referenceDate: now }).traits.kind,
         ...(about.urgency ? { urgency: about.urgency } : {}),
-        body: async () => text,
+        body: async () => ({ markdown: text }),
       };
     }
     case 'brief':
@@ -182,7 +182,7 @@ async function subjectOf(world: PlanWorld, input: NotifyInput, now: Date): Promi
         kind: about.step === 'nudge' ? 'question' : about.step === 'escalate' ? 'decision_needed' : 'fyi',
         urgency: about.step === 'escalate' ? 'high' : 'normal',
         fixed: about.recipients.map((r) => ({ personId: r.personId, reason: r.reason, role: 'decide' as const })),
-        body: async () => about.markdown,
+        body: async () => ({ markdown: about.markdown }),
       };
   }
 }
@@ -215,7 +215,7 @@ async function decisionSubject(world: PlanWorld, about: Extract<NotifyAbout, { k
       named,
     },
     kind: 'decision_record',
-    body: async () => decisionMarkdown(decision, newer, who, items.map((i) => ({ id: i.id, title: i.title ?? i.kind, locator: i.locator }))),
+    body: async () => ({ markdown: decisionMarkdown(decision, newer, who, items.map((i) => ({ id: i.id, title: i.title ?? i.kind, locator: i.locator }))) }),
   };
 }
 
@@ -250,7 +250,7 @@ async function briefSubject(world: PlanWorld, briefId: string, now: Date): Promi
 }
 
 /** The brief as one attendee may see it: gathered on their behalf alone, so nothing only others may see is in it. */
-async function perRecipientBrief(world: PlanWorld, briefId: string, meeting: Meeting, recipientId: string, now: Date): Promise<string> {
+async function perRecipientBrief(world: PlanWorld, briefId: string, meeting: Meeting, recipientId: string, now: Date): Promise<{ markdown: string; sourceItemIds: string[] }> {
   const context = await gatherMeetingContext(world.store, world.decisions, meeting, now, undefined, [recipientId]);
   const ids = new Set<string>();
   for (const e of [...context.openDecisions, ...context.overdueActions, ...context.unanswered].map((x) => x.evidence)) if (e.item.authorId) ids.add(e.item.authorId);
@@ -263,7 +263,7 @@ async function perRecipientBrief(world: PlanWorld, briefId: string, meeting: Mee
     runId: 'per-recipient',
     createdAt: now,
   });
-  return brief.markdown;
+  return { markdown: brief.markdown, sourceItemIds: [...new Set(brief.citations.map((c) => c.itemId))] };
 }
 
 async function meetingNotes(world: PlanWorld, meeting: Meeting, routing: RoutingSubject, nameOf: (id: string) => string): Promise<string[]> {

@@ -9,6 +9,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import pino, { type Logger } from 'pino';
 import type { ActivityDeps } from '../activities';
+import { deliveryChannelsFromEnv } from '../activities/delivery/channels';
 import { FileOutbox } from '../activities/delivery/outbox';
 import { LocalHashingEmbedder } from '../activities/intelligence/embeddings/local';
 import { createExtractor, extractorConfigFromEnv } from '../activities/intelligence/extraction';
@@ -115,12 +116,17 @@ export async function openStack(options: StackOptions): Promise<Stack> {
     const taskQueue = options.taskQueue ?? temporalConfig.taskQueue;
 
     if (options.worker) {
+      const outboxDir = options.outboxDir ?? join(home, 'outbox');
+      // a stack given an outbox of its own (tests) keeps its decision records beside it, out of the shared home
+      const docsDir = options.outboxDir ? join(options.outboxDir, 'decisions') : join(home, 'decisions');
       const deps: ActivityDeps = {
         store,
         decisions,
         followUps: new FollowUpStore({ db }),
         extractor: createExtractor(extractorConfigFromEnv(process.env), { log }),
-        outbox: new FileOutbox(options.outboxDir ?? join(home, 'outbox'), options.echo),
+        outbox: new FileOutbox(outboxDir, options.echo),
+        // person ids are e-mail addresses by default, which is what free/busy looks up without an emailOf
+        delivery: deliveryChannelsFromEnv(process.env, { outboxDir, docsDir, log, echo: options.echo }),
         notifications,
         personSettings,
         temporal: { client, taskQueue },

@@ -8,6 +8,9 @@ type Why = z.output<typeof WhyOut>;
 
 const out = (line = ''): void => void process.stdout.write(`${line}\n`);
 const iso = (d: Date): string => d.toISOString().replace(/:00\.000Z$/, 'Z');
+/** the person's own wall clock, beside the instant: "Mon 09:00 Europe/Berlin" */
+const local = (d: Date, timeZone: string): string =>
+  `${new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(d).replace(',', '')} ${timeZone}`;
 
 export function printMe(me: Me): void {
   const p = me.person;
@@ -18,7 +21,7 @@ export function printMe(me: Me): void {
   out();
   out(`working hours   ${e.workingHours.start}–${e.workingHours.end} ${e.timezone}`);
   out(`quiet hours     ${e.quietHours ? `${e.quietHours.start}–${e.quietHours.end}` : 'none'}`);
-  out(`do not disturb  ${e.dndUntil ? `until ${iso(e.dndUntil)}` : 'off'}`);
+  out(`do not disturb  ${e.dndUntil ? `until ${local(e.dndUntil, e.timezone)} (${iso(e.dndUntil)})` : 'off'}`);
   out(`digest          ${e.digestTime}${s.digestTime === null ? ' (the start of your working day)' : ''}`);
   out(`attention       ${e.budgetPerDay} interruptions a day${s.attentionBudget === null ? ' (default)' : ''}`);
   if (e.preferredMediums.length) out(`prefers         ${e.preferredMediums.join(', ')}`);
@@ -29,7 +32,7 @@ export function printMe(me: Me): void {
   if (!a.state) out(`agent ${a.workflowId}: ${a.message ?? a.status ?? 'not running'}`);
   else {
     const st = a.state;
-    const digest = st.nextDigestAt ? `, next digest ${iso(st.nextDigestAt)}` : '';
+    const digest = st.nextDigestAt ? `, next digest ${local(st.nextDigestAt, e.timezone)} (${iso(st.nextDigestAt)})` : '';
     out(`agent ${a.workflowId}: ${st.queue.length} waiting, ${st.budgetLeft ?? '?'} interruptions left today${digest}`);
     for (const q of st.queue) {
       out(`  [${q.placement}${q.until ? ` until ${iso(q.until)}` : ''}] ${q.subject ?? q.notificationId} — ${q.reason}`);

@@ -261,6 +261,7 @@ describe('preferences', () => {
     let expected = DateTime.now().setZone('Europe/Berlin').startOf('day').set({ hour: 9 });
     while (expected.toMillis() <= Date.now() + 60_000 || expected.weekday > 5) expected = expected.plus({ days: 1 }).set({ hour: 9 });
     expect(until.toMillis()).toBe(expected.toMillis());
+    await meWhen(tokens.aliceRead, (m) => Date.parse(m.agent.state?.settings?.dndUntil ?? '') === until.toMillis(), 'do-not-disturb on in the agent');
 
     const off = await surfaces.http('POST', '/v1/me/settings', { token: tokens.aliceWrite, body: { dnd: 'off' } });
     expect(off.body).toMatchObject({ settings: { dndUntil: null } });

@@ -52,6 +52,7 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
         workflowId,
         runId,
         ...(r.deliverAt ? { deliverAt: new Date(r.deliverAt) } : {}),
+        ...(r.call ? { call: { slot: { start: new Date(r.call.start), end: new Date(r.call.end) }, attendeeIds: r.call.attendeeIds, organizerId: r.call.organizerId } } : {}),
       })),
     );
     const { client, taskQueue } = deps.temporal;

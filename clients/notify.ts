@@ -7,7 +7,7 @@ import { planNotification, textTopicKey, UnknownSubjectError } from '../activiti
 import { startNotify } from '../activities/notify-requests';
 import type { Urgency } from '../schemas/routing';
 import type { NotifyInput, NotifyPlan, NotifyResult, NotifyStakeholders } from '../workflows/notify-defs';
-import { NotFoundError, UnavailableError } from './registry/errors';
+import { NotFoundError, UserError } from './registry/errors';
 import type { Stack } from './runtime';
 
 export function notifyRequest(askerId: string, about: { decisionId: string } | { text: string; title?: string; urgency?: Urgency }): NotifyInput {
@@ -36,7 +36,7 @@ export async function sendNotification(stack: Stack, request: NotifyInput, timeo
   const handle = stack.client.workflow.getHandle<NotifyStakeholders>(workflowId);
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new UnavailableError(`notify: ${workflowId} did not finish within ${timeoutMs} ms; see it in the Temporal UI`)), timeoutMs);
+    timer = setTimeout(() => reject(new UserError(`notify: ${workflowId} did not finish within ${timeoutMs / 1000}s — is a worker running (\`myc dev\`)? It goes on; see it in the Temporal UI`)), timeoutMs);
   });
   try {
     return await Promise.race([handle.result(), late]);

@@ -60,6 +60,8 @@ export interface PlannedMessage {
   subject: string;
   markdown: string;
   sourceItemIds: string[];
+  /** for a call: the slot (ISO instants) and who is invited */
+  call?: { start: string; end: string; attendeeIds: string[]; organizerId: string };
 }
 
 export interface NotifyPlan {

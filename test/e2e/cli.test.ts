@@ -126,6 +126,34 @@ describe('mycelium CLI', () => {
     expect(decided.citations.every((c) => c.locator.startsWith('transcripts/2026-02-24'))).toBe(true);
   }, 180_000);
 
+  it('notify --about <decision> --dry-run --json prints the plan (recipients, roles, mediums, reasons) and sends nothing', async () => {
+    const listed = await myc('decisions', '--as', 'alice@acme.test', '--json');
+    const decisions = JSON.parse(listed.stdout) as { id: string; statement: string }[];
+    const runbook = decisions.find((d) => d.statement.startsWith('No store submission for 4.2 without the rollback runbook'));
+    expect(runbook).toBeDefined();
+    const run = await myc('notify', '--about', runbook!.id, '--as', 'alice@acme.test', '--dry-run', '--json');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const out = JSON.parse(run.stdout) as { dryRun: boolean; plan: { recipients: { personId: string; role: string; roleReasons: string[]; medium: string; mediumReason: string }[]; withheld: { note: string }[] }; notifications: unknown[] };
+    expect(out.dryRun).toBe(true);
+    expect(out.notifications).toEqual([]);
+    expect(out.plan.recipients.length).toBeGreaterThan(0);
+    for (const r of out.plan.recipients) {
+      expect(['decide', 'consult', 'inform']).toContain(r.role);
+      expect(r.roleReasons.length).toBeGreaterThan(0);
+      expect(r.mediumReason.length).toBeGreaterThan(0);
+    }
+    expect(out.plan.withheld.map((w) => w.note).join('\n')).toMatch(/ask .+ to share it/);
+
+    const text = await myc('notify', 'Can someone confirm the RC2 build number before Thursday?', '--as', 'farid@acme.test', '--dry-run');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/decide|consult|inform/);
+
+    const unknown = await myc('notify', '--about', 'dec_000000000000000000000000', '--as', 'alice@acme.test', '--dry-run');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr.trim()).toBe('mycelium: no decision "dec_000000000000000000000000" that you may see (list them with `myc decisions`)');
+  }, 180_000);
+
   it('fails with exit code 1 and a one-line reason on bad input', async () => {
     const noAsker = await myc('search', 'release');
     expect(noAsker.code).toBe(1);

@@ -9,6 +9,7 @@ import { sampleTeamFolder, sampleTimeShiftMs } from '../../clients/cli/demo';
 import { notifyRequest, previewNotification, sendNotification } from '../../clients/notify';
 import { brief, ingest, meetings } from '../../clients/operations';
 import { personWorkflowId } from '../../workflows/ids';
+import type { NotifyStakeholders } from '../../workflows/notify-defs';
 import { stateQuery, type PersonState } from '../../workflows/person-defs';
 import { openTestStack, type TestStack } from '../support/stack';
 
@@ -121,7 +122,7 @@ describe('notifyStakeholders', () => {
     const [next] = await meetings(stack, { limit: 1 });
     const prepared = await brief(stack, { meetingId: next!.id });
     const topicKey = `brief:${prepared.brief.id}`;
-    const told = await stack.client.workflow.getHandle(`notify:${topicKey}`).result();
+    const told = await stack.client.workflow.getHandle<NotifyStakeholders>(`notify:${topicKey}`).result();
     const attendees = new Set([...next!.attendeeIds, ...(next!.organizerId ? [next!.organizerId] : [])]);
     expect(new Set(told.notifications.map((n) => n.personId))).toEqual(attendees);
 

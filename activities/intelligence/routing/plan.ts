@@ -9,9 +9,11 @@ import { mediumsConfig, type MediumsConfig } from '../../../config/mediums';
 import { routingConfig, type RoutingConfig } from '../../../config/routing';
 import { OUTSIDE_OPT_IN, type Meeting, type Person } from '../../../schemas/entities';
 import type { MessageKind, RoutingSubject, Stakeholder, Urgency } from '../../../schemas/routing';
-import { chooseMedium, type MediumHistory, type RecipientContext } from '../../../workflows/medium-policy';
+import type { SlotParticipant } from '../../../workflows/call-slot';
+import { chooseMedium, type CallContext, type MediumHistory, type RecipientContext } from '../../../workflows/medium-policy';
 import { reviewMeeting } from '../../../workflows/meeting-review';
 import type { NotifyAbout, NotifyInput, NotifyPlan, PlannedMessage } from '../../../workflows/notify-defs';
+import type { FreeBusySource } from '../../delivery/port';
 import type { CoordinationGraph, ProjectHistory } from '../../memory/coordination';
 import type { DecisionRecord, DecisionStore } from '../../memory/decisions';
 import type { NotificationStore } from '../../memory/notifications';
@@ -29,6 +31,8 @@ export interface PlanWorld {
   notifications: NotificationStore;
   graph: CoordinationGraph;
   history: ProjectHistory;
+  /** busy times for a call slot (Google / Graph free/busy); default: the meetings in the store */
+  freeBusy?: FreeBusySource;
   /** which kinds of medium reach a person; default all (the outbox takes every medium) */
   reachable?: (person: Person) => RecipientContext['reachable'];
   routing?: RoutingConfig;
@@ -101,12 +105,17 @@ export async function planNotification(world: PlanWorld, input: NotifyInput, now
     audienceSize: Math.max(1, told.length),
     hints: { kind: subject.kind, ...(subject.urgency ? { urgency: subject.urgency } : {}), ...(subject.deadline ? { deadline: subject.deadline } : {}) },
   }).traits;
+  const mediums = world.mediums ?? mediumsConfig;
+  // a 5-minute call is between the asker and the people who decide or are consulted, in a slot free for all of them
+  const callers = told.filter((s) => s.role !== 'inform').slice(0, mediums.call.maxParticipants - 1);
+  const call = mediums.call.kinds.includes(traits.kind) && callers.length > 0 ? await callContext(world, [asker, ...callers.map((s) => s.personId)], people, now, mediums) : undefined;
   const recipients: PlannedMessage[] = [];
   for (const s of told) {
     const person = people.get(s.personId);
     if (!person?.optedIn) continue; // (resolveStakeholders never selects them; a fixed list is checked above)
     const context = await recipientContext(world, person);
-    const choice = chooseMedium({ message: traits, recipient: context, now }, world.mediums ?? mediumsConfig);
+    const inCall = call && callers.some((c) => c.personId === s.personId);
+    const choice = chooseMedium({ message: traits, recipient: context, ...(inCall ? { call } : {}), now }, mediums);
     const shareNotes = withheld.filter((w) => stakeholders.find((x) => x.personId === w.personId)?.shareVia.includes(s.personId));
     const body = await subject.body(s.personId);
     recipients.push({
@@ -119,6 +128,9 @@ export async function planNotification(world: PlanWorld, input: NotifyInput, now
       channel: choice.channel,
       mediumReason: choice.reason,
       ...(choice.deliverAt ? { deliverAt: new Date(choice.deliverAt).toISOString() } : {}),
+      ...(choice.medium === 'call' && choice.slot && call
+        ? { call: { start: new Date(choice.slot.start).toISOString(), end: new Date(choice.slot.end).toISOString(), attendeeIds: call.participants.map((p) => p.personId), organizerId: asker } }
+        : {}),
       subject: title,
       markdown: messageFor(s, body.markdown, notes, shareNotes.map((w) => w.note)),
       sourceItemIds: body.sourceItemIds ?? subject.routing.sourceItemIds,
@@ -317,6 +329,27 @@ async function recipientContext(world: PlanWorld, person: Person): Promise<Recip
     history,
     reachable: world.reachable?.(person) ?? { chat: true, email: true, calendar: true },
   };
+}
+
+async function callContext(world: PlanWorld, ids: string[], people: Map<string, Person>, now: Date, mediums: MediumsConfig): Promise<CallContext> {
+  const to = new Date(now.getTime() + (mediums.call.horizonDays + 1) * DAY_MS);
+  let busy: Map<string, { start: Date; end: Date }[]>;
+  if (world.freeBusy) {
+    busy = await world.freeBusy.busy(ids, now, to);
+  } else {
+    busy = new Map(ids.map((id) => [id, []]));
+    for (const m of await world.store.listMeetings({ from: new Date(now.getTime() - DAY_MS), to })) {
+      if (m.status === 'cancelled') continue;
+      for (const id of new Set([...m.attendeeIds, ...(m.organizerId ? [m.organizerId] : [])])) busy.get(id)?.push({ start: m.startsAt, end: m.endsAt });
+    }
+  }
+  const participants: SlotParticipant[] = [];
+  for (const id of ids) {
+    const person = people.get(id);
+    const settings = attentionSettingsOf(person, await world.personSettings.get(id));
+    participants.push({ personId: id, name: person?.name ?? id, timezone: settings.timezone, workingHours: settings.workingHours, busy: busy.get(id) ?? [] });
+  }
+  return { participants, durationMinutes: mediums.call.durationMinutes };
 }
 
 function mayAllSee(subject: RoutingSubject, personId: string): boolean {

@@ -22,6 +22,7 @@ const PlannedMessageOut = z.object({
   subject: z.string(),
   markdown: z.string(),
   sourceItemIds: z.array(z.string()),
+  call: z.object({ start: z.string(), end: z.string(), attendeeIds: z.array(z.string()), organizerId: z.string() }).optional(),
 });
 
 export const NotifyPlanOut = z.object({

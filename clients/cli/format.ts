@@ -10,6 +10,7 @@ import type { BriefOutput, SearchResult } from '../operations';
 import type { Meeting } from '../../schemas/entities';
 import { printAnswer, printBrief, printDecisions, printJson, printMeetings, printSearch } from './print';
 import { printMe, printWhy } from './print-me';
+import { printNotify } from './print-notify';
 
 const out = (line = ''): void => void process.stdout.write(`${line}\n`);
 
@@ -49,6 +50,7 @@ const layouts: Record<string, (value: never) => void> = {
   ask: (value: AskOutput) => printAnswer(value),
   me_show: printMe,
   why: printWhy,
+  notify: printNotify,
 };
 
 export function hasLayout(op: AnyOperation): boolean {

@@ -16,7 +16,7 @@ import { decisions as decisionLog } from '../../clients/memory-operations';
 import { UserError } from '../../clients/operations';
 import type { Extraction } from '../../schemas/memory';
 import { useTestDatabase } from '../support/db';
-import { loadSample, OPT_OUT_MARKER, type Sample } from './sample';
+import { loadSample, OPT_OUT_MARKER, syntheticItem, type Sample } from './sample';
 
 /** The local extractor, counting its calls (to see that a second run extracts nothing again). */
 class CountingExtractor implements Extractor {
@@ -52,6 +52,21 @@ beforeAll(async () => {
 }, 120_000);
 
 describe('extractFromItems', () => {
+  it('names the decisions recent enough to announce (decided in the last 14 days), and the decisions they replace', async () => {
+    const now = new Date('2026-03-10T09:30:00Z').getTime();
+    const { rows } = await database.db.query<{ id: string }>('SELECT id FROM decisions');
+    const all = (await Promise.all(rows.map((r) => decisions.getDecision(r.id)))).filter((d) => d !== undefined);
+    const recent = all.filter((d) => now - d.decidedAt.getTime() <= 14 * 86_400_000 && d.status !== 'rejected');
+    expect(all.length, 'decisions in the log').toBeGreaterThan(0);
+    expect(recent.length, `recent among ${all.map((d) => d.decidedAt.toISOString()).join(', ')}`).toBeGreaterThan(0);
+    expect(recent.length).toBeLessThan(all.length); // the window leaves older ones out
+    const expected = [
+      ...recent.filter((d) => d.status !== 'superseded').map((d) => `${d.id}:new`),
+      ...recent.filter((d) => d.supersedesId).map((d) => `${d.supersedesId}:superseded`),
+    ].sort();
+    expect(first.announce.map((c) => `${c.id}:${c.change}`).sort()).toEqual(expected);
+  });
+
   it('extracts every conversational item once, heartbeating per item, and returns counts and ids only', async () => {
     const conversational = sample.items.filter((i) => ['transcript', 'message', 'email'].includes(i.kind));
     expect(extractor.calls).toBe(conversational.length);
@@ -80,9 +95,39 @@ describe('extractFromItems', () => {
     expect(again).toEqual(first);
   });
 
+  it('announces a decision replaced by a later one as superseded, and the later one as new', async () => {
+    const access = ['alice@acme.test', 'bob@acme.test'];
+    const first = syntheticItem({
+      id: 'announce-mtg',
+      sourceId: 'announce',
+      kind: 'transcript',
+      occurredAt: new Date('2026-03-02T10:00:00Z'),
+      threadId: 'meeting:announce-mtg',
+      access,
+      segments: [{ position: 0, text: 'Okay, we agreed: the design offsite is in Lisbon on Friday March 13.', speakerId: 'alice@acme.test', startMs: 0 }],
+    });
+    const later = syntheticItem({
+      id: 'announce-chat',
+      sourceId: 'announce',
+      kind: 'message',
+      authorId: 'alice@acme.test',
+      occurredAt: new Date('2026-03-05T09:00:00Z'),
+      threadId: 'slack:C:announce',
+      access,
+      segments: [{ position: 0, text: 'Change of plan: we decided to move the design offsite to Porto on Friday March 20 instead.' }],
+    });
+    await store.storeUnit('announce', { path: 'announce.json', fileHash: 'announce-1', people: [], items: [first, later], meetings: [] });
+    const result = await new MockActivityEnvironment().run(activities.extractFromItems, { sourceId: 'announce', itemIds: [first.id, later.id] });
+    const [replaced] = (await decisions.extractedFrom([first.id])).decisionIds;
+    const [replacement] = (await decisions.extractedFrom([later.id])).decisionIds;
+    expect((await decisions.getDecision(replaced!))?.supersededById).toBe(replacement);
+    expect(result.announce).toEqual(expect.arrayContaining([{ id: replacement, change: 'new' }, { id: replaced, change: 'superseded' }]));
+    expect(result.announce).not.toContainEqual({ id: replaced, change: 'new' });
+  });
+
   it('ignores ids of another source and unknown ids', async () => {
     const result = await new MockActivityEnvironment().run(activities.extractFromItems, { sourceId: 'other', itemIds: [...sample.items.map((i) => i.id), 'nope'] });
-    expect(result).toEqual({ decisions: 0, actions: 0, questions: 0, openSubjects: [], evidence: [] });
+    expect(result).toEqual({ decisions: 0, actions: 0, questions: 0, openSubjects: [], evidence: [], announce: [] });
   });
 });
 

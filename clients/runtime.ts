@@ -19,6 +19,7 @@ import { openDb } from '../activities/memory/db';
 import { migrate } from '../activities/memory/migrate';
 import type { Db } from '../activities/memory/ports';
 import { MemoryStore } from '../activities/memory/store';
+import { CoordinationGraph, ProjectHistory } from '../activities/memory/coordination';
 import { NotificationStore } from '../activities/memory/notifications';
 import { PersonSettingsStore } from '../activities/memory/person-settings';
 import { TokenStore } from '../activities/memory/tokens';
@@ -56,6 +57,7 @@ export interface Stack {
   tokens: TokenStore;
   notifications: NotificationStore;
   personSettings: PersonSettingsStore;
+  coordination: { graph: CoordinationGraph; history: ProjectHistory };
   db: Db;
   namespace: string;
   taskQueue: string;
@@ -103,6 +105,7 @@ export async function openStack(options: StackOptions): Promise<Stack> {
     const decisions = new DecisionStore({ db });
     const notifications = new NotificationStore({ db });
     const personSettings = new PersonSettingsStore({ db });
+    const coordination = { graph: new CoordinationGraph(db), history: new ProjectHistory(db) };
 
     const temporal = await ensureTemporal({
       log,
@@ -129,6 +132,7 @@ export async function openStack(options: StackOptions): Promise<Stack> {
         delivery: deliveryChannelsFromEnv(process.env, { outboxDir, docsDir, log, echo: options.echo }),
         notifications,
         personSettings,
+        coordination,
         temporal: { client, taskQueue },
         log,
         now: options.now ?? (() => new Date()),
@@ -151,6 +155,7 @@ export async function openStack(options: StackOptions): Promise<Stack> {
       tokens: new TokenStore({ db }),
       notifications,
       personSettings,
+      coordination,
       db,
       namespace: temporal.namespace,
       taskQueue,

@@ -7,18 +7,21 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { NotifyInput, NotifyPlan, NotifyResult } from '../workflows/notify-defs';
+import type { DeliveryChannels } from './delivery/channels';
 import type { ActivityDeps } from './deps';
 import { planNotification, UnknownSubjectError, type PlanWorld } from './intelligence/routing/plan';
 import { signalPersonAgent, type PersonAgentOptions } from './person-requests';
 
-export type NotifyActivityDeps = Pick<ActivityDeps, 'store' | 'decisions' | 'notifications' | 'personSettings' | 'coordination' | 'temporal' | 'log' | 'now'> & {
+export type NotifyActivityDeps = Pick<ActivityDeps, 'store' | 'decisions' | 'notifications' | 'personSettings' | 'coordination' | 'delivery' | 'temporal' | 'log' | 'now'> & {
   /** agents started on a server without search attributes (the time-skipping test server) */
   personAgents?: PersonAgentOptions;
 };
 
 /** The plan's read side over the stores (the `myc notify --dry-run` op builds the same). */
-export function planWorldOf(deps: Pick<ActivityDeps, 'store' | 'decisions' | 'notifications' | 'personSettings' | 'coordination'>): PlanWorld {
-  return { store: deps.store, decisions: deps.decisions, notifications: deps.notifications, personSettings: deps.personSettings, ...deps.coordination };
+export function planWorldOf(deps: Pick<ActivityDeps, 'store' | 'decisions' | 'notifications' | 'personSettings' | 'coordination' | 'delivery'>): PlanWorld {
+  // the calendar provider's free/busy, when one is configured; else the plan reads the stored meetings
+  const freeBusy = deps.delivery && 'freeBusy' in deps.delivery ? (deps.delivery as Pick<DeliveryChannels, 'freeBusy'>).freeBusy() : undefined;
+  return { store: deps.store, decisions: deps.decisions, notifications: deps.notifications, personSettings: deps.personSettings, ...deps.coordination, ...(freeBusy ? { freeBusy } : {}) };
 }
 
 export function createNotifyActivities(deps: NotifyActivityDeps) {

@@ -117,7 +117,7 @@ describe('extractFromItems', () => {
       segments: [{ position: 0, text: 'Change of plan: we decided to move the design offsite to Porto on Friday March 20 instead.' }],
     });
     await store.storeUnit('announce', { path: 'announce.json', fileHash: 'announce-1', people: [], items: [first, later], meetings: [] });
-    const result = await new MockActivityEnvironment().run(activities.extractFromItems, { sourceId: 'announce', itemIds: [first.id, later.id] });
+    const result: ExtractFromItemsResult = await new MockActivityEnvironment().run(activities.extractFromItems, { sourceId: 'announce', itemIds: [first.id, later.id] });
     const [replaced] = (await decisions.extractedFrom([first.id])).decisionIds;
     const [replacement] = (await decisions.extractedFrom([later.id])).decisionIds;
     expect((await decisions.getDecision(replaced!))?.supersededById).toBe(replacement);

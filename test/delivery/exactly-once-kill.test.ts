@@ -181,7 +181,11 @@ function countingChannels(env: Record<string, string>, outboxDir: string): { cha
       return channel.send(request);
     },
   });
-  return { channels: { forMedium: (m, r) => counted(inner.forMedium(m, r)), byName: (name) => inner.byName(name) && counted(inner.byName(name)!) }, sends };
+  const byName = (name: string) => {
+    const channel = inner.byName(name);
+    return channel && counted(channel);
+  };
+  return { channels: { forMedium: (medium, recipient) => counted(inner.forMedium(medium, recipient)), byName }, sends };
 }
 
 const ledger = async (key: string): Promise<DeliveryRecord | undefined> => notifications.getDelivery(key);

@@ -20,6 +20,7 @@
  * Messages to the parent: { type: 'ready' } once the worker polls, { type: 'sent', key, channel, ref } after a send
  * (with the hold flag).
  */
+import { join } from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { deliveryChannelsFromEnv } from '../../activities/delivery/channels';
 import type { DeliveryChannel } from '../../activities/delivery/port';
@@ -31,8 +32,8 @@ import { MemoryStore } from '../../activities/memory/store';
 import { chooseVectorIndex } from '../../activities/memory/vector-index';
 import { createNotifyDeliveryActivities, type ChannelResolver } from '../../activities/notify-delivery';
 import { createPersonAgentActivities } from '../../activities/person-agent';
-import { join } from 'node:path';
 
+// the test imports this type only: importing the module's values would start a worker in the test process
 export type DeliveryWorkerMessage = { type: 'ready' } | { type: 'sent'; key: string; channel: string; ref: string };
 
 function required(name: string): string {

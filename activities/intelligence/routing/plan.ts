@@ -132,7 +132,9 @@ export async function planNotification(world: PlanWorld, input: NotifyInput, now
         ? { call: { start: new Date(choice.slot.start).toISOString(), end: new Date(choice.slot.end).toISOString(), attendeeIds: call.participants.map((p) => p.personId), organizerId: asker } }
         : {}),
       subject: title,
-      markdown: messageFor(s, body.markdown, notes, shareNotes.map((w) => w.note)),
+      // one invite or one decision record serves everyone on it, so its text is the same for all; the role and its
+      // reasons stay on each notification (`myc why`)
+      markdown: SHARED_MEDIUMS.has(choice.medium) ? sharedMessage(body.markdown, notes) : messageFor(s, body.markdown, notes, shareNotes.map((w) => w.note)),
       sourceItemIds: body.sourceItemIds ?? subject.routing.sourceItemIds,
     });
   }
@@ -364,6 +366,12 @@ function withheldNote(s: Stakeholder, subject: RoutingSubject, nameOf: (id: stri
   return `${s.name} should know (${s.reasons[0] ?? 'a stakeholder'}); ${what} ${subject.access.length > 0 ? 'is not visible to them' : 'cannot be shown to them'} — ${
     via.length > 0 ? `ask ${via.join(' or ')} to share it` : 'nobody who can see it can be asked to share it'
   }.`;
+}
+
+const SHARED_MEDIUMS = new Set<PlannedMessage['medium']>(['call', 'doc']);
+
+function sharedMessage(body: string, notes: string[]): string {
+  return notes.length > 0 ? [body.trim(), '', '**About this meeting**', ...notes.map((n) => `- ${n}`)].join('\n') : body.trim();
 }
 
 function messageFor(s: Stakeholder, body: string, notes: string[], shareNotes: string[]): string {

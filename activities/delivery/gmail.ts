@@ -3,7 +3,7 @@
  * Message-ID made from the idempotency key, and `findSent` searches the sender's mailbox for it
  * (`rfc822msgid:`), so a retry after a crash finds the message instead of sending it twice.
  */
-import { gmail_v1 } from 'googleapis/build/src/apis/gmail';
+import { gmail_v1 } from 'googleapis/build/src/apis/gmail/index.js';
 import type { Medium } from '../../schemas/routing';
 import { authorizationAs, googleApiOptions, type GoogleApiConfig } from './google';
 import { toHtml } from './markdown';

@@ -6,7 +6,7 @@
  * a second insert with the same key answers 409 and `findSent` is a plain `events.get`.
  */
 import { createHash } from 'node:crypto';
-import { calendar_v3 } from 'googleapis/build/src/apis/calendar';
+import { calendar_v3 } from 'googleapis/build/src/apis/calendar/index.js';
 import { GaxiosError } from 'googleapis-common';
 import type { Interval, Medium } from '../../schemas/routing';
 import { authorizationAs, googleApiOptions, type GoogleApiConfig } from './google';

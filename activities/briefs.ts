@@ -10,7 +10,7 @@ import type { PersonId } from '../schemas/entities';
 import { OUTSIDE_OPT_IN } from '../schemas/entities';
 import type { ActivityDeps } from './deps';
 import { composeBrief } from './intelligence/brief';
-import { gatherMeetingContext } from './intelligence/meeting-context';
+import { collectAuthors, gatherMeetingContext } from './intelligence/meeting-context';
 import { startNotify } from './notify-requests';
 
 export interface PrepareBriefInput {
@@ -79,23 +79,4 @@ export function createBriefActivities(deps: ActivityDeps) {
   }
 
   return { prepareBrief, deliverBrief };
-}
-
-function collectAuthors(context: Awaited<ReturnType<typeof gatherMeetingContext>>): PersonId[] {
-  const evidence = [
-    ...context.seriesDecisions.flatMap((d) => [d.evidence, d.followUp]),
-    ...context.openDecisions.map((d) => d.evidence),
-    ...context.overdueActions.map((a) => a.evidence),
-    ...context.unanswered.map((u) => u.evidence),
-    ...context.missed,
-    ...context.related,
-  ];
-  const ids = new Set<PersonId>();
-  for (const e of evidence) {
-    if (e.item.authorId) ids.add(e.item.authorId);
-    for (const s of e.item.segments) if (s.speakerId) ids.add(s.speakerId);
-  }
-  for (const u of context.unanswered) u.askedOf.forEach((p) => ids.add(p));
-  for (const a of context.overdueActions) ids.add(a.ownerId);
-  return [...ids];
 }

@@ -2,7 +2,7 @@
  * Gathers what a meeting's attendees should know, on behalf of all of them at once: every read is
  * filtered to items that each recipient may see.
  */
-import type { Item, Meeting } from '../../schemas/entities';
+import type { Item, Meeting, PersonId } from '../../schemas/entities';
 import type { DecisionStore } from '../memory/decisions';
 import type { MemoryStore } from '../memory/store';
 import type { Evidence, MeetingContext } from './brief';
@@ -165,4 +165,24 @@ function groupByThread(items: Item[]): Map<string, Item[]> {
 /** a one-liner like "thanks!" is not "the message everyone missed" */
 function isWorthReading(item: Item): boolean {
   return item.body.split(/\s+/).filter(Boolean).length >= 12;
+}
+
+/** Everyone a brief may name: the authors and speakers of its evidence, the people asked, the owners of what slipped. */
+export function collectAuthors(context: MeetingContext): PersonId[] {
+  const evidence = [
+    ...context.seriesDecisions.flatMap((d) => [d.evidence, d.followUp]),
+    ...context.openDecisions.map((d) => d.evidence),
+    ...context.overdueActions.map((a) => a.evidence),
+    ...context.unanswered.map((u) => u.evidence),
+    ...context.missed,
+    ...context.related,
+  ];
+  const ids = new Set<PersonId>();
+  for (const e of evidence) {
+    if (e.item.authorId) ids.add(e.item.authorId);
+    for (const s of e.item.segments) if (s.speakerId) ids.add(s.speakerId);
+  }
+  for (const u of context.unanswered) u.askedOf.forEach((p) => ids.add(p));
+  for (const a of context.overdueActions) ids.add(a.ownerId);
+  return [...ids];
 }

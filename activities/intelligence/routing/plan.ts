@@ -20,7 +20,7 @@ import type { NotificationStore } from '../../memory/notifications';
 import { attentionSettingsOf, type PersonSettingsStore } from '../../memory/person-settings';
 import type { MemoryStore } from '../../memory/store';
 import { composeBrief } from '../brief';
-import { gatherMeetingContext } from '../meeting-context';
+import { collectAuthors, gatherMeetingContext } from '../meeting-context';
 import { resolveStakeholders } from './stakeholders';
 import { deriveMessageTraits } from './traits';
 
@@ -266,11 +266,7 @@ async function briefSubject(world: PlanWorld, briefId: string, now: Date): Promi
 /** The brief as one attendee may see it: gathered on their behalf alone, so nothing only others may see is in it. */
 async function perRecipientBrief(world: PlanWorld, briefId: string, meeting: Meeting, recipientId: string, now: Date): Promise<{ markdown: string; sourceItemIds: string[] }> {
   const context = await gatherMeetingContext(world.store, world.decisions, meeting, now, undefined, [recipientId]);
-  const ids = new Set<string>();
-  for (const e of [...context.openDecisions, ...context.overdueActions, ...context.unanswered].map((x) => x.evidence)) if (e.item.authorId) ids.add(e.item.authorId);
-  for (const e of [...context.missed, ...context.related]) if (e.item.authorId) ids.add(e.item.authorId);
-  for (const a of context.overdueActions) ids.add(a.ownerId);
-  const names = new Map((await world.store.peopleByIds([...ids])).filter((p) => p.optedIn).map((p) => [p.id, p.name]));
+  const names = new Map((await world.store.peopleByIds(collectAuthors(context))).filter((p) => p.optedIn).map((p) => [p.id, p.name]));
   const brief = composeBrief({ ...context, recipients: [recipientId] }, (id) => (id ? (names.get(id) ?? OUTSIDE_OPT_IN) : OUTSIDE_OPT_IN), {
     briefId: `${briefId}-${createHash('sha256').update(recipientId).digest('hex').slice(0, 8)}`,
     workflowId: 'notify',

@@ -236,7 +236,10 @@ export class FakeGraph {
     const offset = Number(r.query.get('$skiptoken') ?? 0);
     const size = this.#pageSize(r);
     const value = all.slice(offset, offset + size);
-    const next = offset + size < all.length ? `${this.url}${r.path}?$skiptoken=${offset + size}` : undefined;
+    // like Graph's, the nextLink carries the request's own query ($select, $expand, $filter…) with the skip token
+    const query = new URLSearchParams(r.query);
+    query.set('$skiptoken', String(offset + size));
+    const next = offset + size < all.length ? `${this.url}${r.path}?${query.toString()}` : undefined;
     return { body: { '@odata.context': `${this.url}/v1.0/$metadata`, value, ...(next ? { '@odata.nextLink': next } : {}) } };
   }
 

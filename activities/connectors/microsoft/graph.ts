@@ -37,11 +37,15 @@ export function relativeLink(link: string): string {
 }
 
 export class GraphReader {
-  constructor(private readonly client: Client) {}
+  constructor(
+    private readonly client: Client,
+    /** asked before every request: the SDK would wrap a refused token in a status-less GraphError, losing its class */
+    private readonly token: GraphTokenProvider,
+  ) {}
 
   static create(credentials: MicrosoftCredentials, baseUrl: string | undefined): GraphReader {
     const accessToken = credentials.kind === 'token' ? credentials.accessToken : clientCredentialsTokens(credentials);
-    return new GraphReader(graphClient({ accessToken, ...(baseUrl ? { baseUrl } : {}) }));
+    return new GraphReader(graphClient({ accessToken, ...(baseUrl ? { baseUrl } : {}) }), accessToken);
   }
 
   private request(pathOrLink: string, options: GraphRequestOptions = {}) {
@@ -55,11 +59,13 @@ export class GraphReader {
     return request;
   }
 
-  get<T>(pathOrLink: string, options?: GraphRequestOptions): Promise<T> {
-    return this.request(pathOrLink, options).get() as Promise<T>;
+  async get<T>(pathOrLink: string, options?: GraphRequestOptions): Promise<T> {
+    await this.token();
+    return (await this.request(pathOrLink, options).get()) as T;
   }
 
   async text(path: string, options?: GraphRequestOptions): Promise<string> {
+    await this.token();
     return (await this.request(path, options).responseType(ResponseType.TEXT).get()) as string;
   }
 
@@ -76,11 +82,13 @@ export class GraphReader {
     return items;
   }
 
-  post<T>(path: string, body: unknown): Promise<T> {
-    return this.client.api(path).post(body) as Promise<T>;
+  async post<T>(path: string, body: unknown): Promise<T> {
+    await this.token();
+    return (await this.client.api(path).post(body)) as T;
   }
 
-  patch<T>(path: string, body: unknown): Promise<T> {
-    return this.client.api(path).patch(body) as Promise<T>;
+  async patch<T>(path: string, body: unknown): Promise<T> {
+    await this.token();
+    return (await this.client.api(path).patch(body)) as T;
   }
 }

@@ -95,6 +95,7 @@ export class FakeGraph {
   tokenError: { status: number; error: string } | undefined;
   tokensIssued = 0;
   readonly #faults: Fault[] = [];
+  #subscriptionsCreated = 0;
   #server: Server | undefined;
 
   delta(key: string): DeltaSet {
@@ -201,7 +202,7 @@ export class FakeGraph {
     }
     if (r.method === 'POST' && p === '/subscriptions') {
       const body = JSON.parse(r.body) as Record<string, unknown>;
-      const subscription = { id: `sub-${this.subscriptions.size + 1}`, ...body };
+      const subscription = { id: `sub-${++this.#subscriptionsCreated}`, ...body };
       this.subscriptions.set(subscription.id, subscription);
       return { status: 201, body: subscription };
     }

@@ -123,6 +123,8 @@ export class FakeSlackApi {
         outgoing.end(JSON.stringify(payload));
       });
     });
+    // a client that pauses between pages (storing them) must not meet a socket closed under it after Node's 5 s
+    this.#server.keepAliveTimeout = 120_000;
     await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
     return this;

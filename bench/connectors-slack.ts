@@ -11,7 +11,7 @@ import pino from 'pino';
 import { LocalHashingEmbedder } from '../activities/intelligence/embeddings/local';
 import { directoryFrom } from '../activities/connectors/files/directory';
 import { toPerson } from '../activities/connectors/files/people';
-import type { ConnectorContext, StreamCursor } from '../activities/connectors/port';
+import type { ConnectorContext, StreamCursor, StreamPage } from '../activities/connectors/port';
 import { createSlackConnector } from '../activities/connectors/slack';
 import { openPglite } from '../activities/memory/db';
 import { migrate } from '../activities/memory/migrate';
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   let cursor: StreamCursor | null = null;
   let readItems = 0;
   for (;;) {
-    const page = await connector.readPage('channels', cursor, ctx());
+    const page: StreamPage = await connector.readPage('channels', cursor, ctx());
     readItems += page.units.reduce((n, u) => n + u.items.length, 0);
     cursor = page.cursor;
     if (!page.more) break;
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   let inserted = 0;
   let pages = 0;
   for (;;) {
-    const page = await connector.readPage('channels', cursor, ctx());
+    const page: StreamPage = await connector.readPage('channels', cursor, ctx());
     for (const unit of page.units) {
       const result = await store.storeUnit(SOURCE, unit);
       inserted += result.inserted;

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { formatIssue } from '../files/common';
 
 export const DEFAULT_SLACK_BASE_URL = 'https://slack.com';
+export const SLACK_BASE_URL_ENV = 'MYCELIUM_SLACK_BASE_URL';
 /** How far back an incremental pass re-lists each channel to notice edits, deletions and new thread replies. */
 export const DEFAULT_RECHECK_DAYS = 7;
 

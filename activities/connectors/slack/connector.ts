@@ -6,7 +6,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Connector, ConnectorContext, StreamCursor } from '../port';
 import { readChannelsPage, type ChannelsPage } from './channels';
 import { slackWebClient } from './client';
-import { parseSlackSourceConfig, type SlackSourceConfig, type SlackSourceConfigInput } from './config';
+import { parseSlackSourceConfig, SLACK_BASE_URL_ENV, type SlackSourceConfig, type SlackSourceConfigInput } from './config';
 import { slackSourceFailure } from './errors';
 import { listAllUsers, readUsersPage, slackPeople, type Member, type SlackPeople, USERS_STREAM } from './people';
 import { CHANNELS_STREAM } from './threads';
@@ -22,7 +22,9 @@ export class SlackConnector implements Connector {
 
   constructor(config: SlackSourceConfigInput, options: { fetch?: typeof globalThis.fetch } = {}) {
     this.config = parseSlackSourceConfig(config);
-    this.#client = slackWebClient({ token: this.config.token, ...(this.config.baseUrl ? { baseUrl: this.config.baseUrl } : {}), ...options });
+    // the source's own baseUrl, else the deployment's (a proxy, a test server), else slack.com
+    const baseUrl = this.config.baseUrl ?? (process.env[SLACK_BASE_URL_ENV] || undefined);
+    this.#client = slackWebClient({ token: this.config.token, ...(baseUrl ? { baseUrl } : {}), ...options });
   }
 
   /** users first: it teaches the directory the Slack ids the channels stream resolves authors by */

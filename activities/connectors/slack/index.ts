@@ -7,7 +7,7 @@ import type { Connector } from '../port';
 import { SlackConnector } from './connector';
 import type { SlackSourceConfigInput } from './config';
 
-export { SlackSourceConfig, parseSlackSourceConfig, type SlackSourceConfigInput, DEFAULT_SLACK_BASE_URL, DEFAULT_RECHECK_DAYS } from './config';
+export { SlackSourceConfig, parseSlackSourceConfig, type SlackSourceConfigInput, DEFAULT_SLACK_BASE_URL, DEFAULT_RECHECK_DAYS, SLACK_BASE_URL_ENV } from './config';
 export { SlackConnector } from './connector';
 export { SOURCE_AUTH_FAILED, slackSourceFailure } from './errors';
 export { USERS_STREAM } from './people';

@@ -274,6 +274,19 @@ describe('channels stream', () => {
     expect(slack.calls('conversations.history').map((c) => c.params.get('channel'))).toEqual(['C1', 'C3']);
   });
 
+  it('takes its API base URL from MYCELIUM_SLACK_BASE_URL when the source names none', async () => {
+    const saved = process.env.MYCELIUM_SLACK_BASE_URL;
+    process.env.MYCELIUM_SLACK_BASE_URL = `${slack.url}/`;
+    try {
+      await createSlackConnector({ token: slack.token }).readPage('users', null, context(DIRECTORY, now));
+      expect(slack.calls('users.list')).toHaveLength(1);
+      expect(slack.calls('users.list')[0]!.path).toBe('/api/users.list');
+    } finally {
+      if (saved === undefined) delete process.env.MYCELIUM_SLACK_BASE_URL;
+      else process.env.MYCELIUM_SLACK_BASE_URL = saved;
+    }
+  });
+
   it('refuses a configuration that is wrong, naming the field', () => {
     expect(() => createSlackConnector({ token: '', baseUrl: slack.url })).toThrow(/token: the Slack bot token/);
     expect(() => createSlackConnector({ token: 'x', baseUrl: 'not a url' })).toThrow(/baseUrl: baseUrl must be an http\(s\) URL/);

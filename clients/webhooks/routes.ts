@@ -3,6 +3,7 @@
  *   POST /google/calendar          Google Calendar push notifications
  *   POST /microsoft                Microsoft Graph change notifications (notificationUrl)
  *   POST /microsoft/lifecycle      Microsoft Graph lifecycle notifications (lifecycleNotificationUrl)
+ *   POST /slack/events             Slack Events API (signed with the app's signing secret)
  * They authenticate by the channel secret the provider echoes, not by an API token; every accepted change is a
  * debounced request to the source's sync workflow, so a burst of notifications is one sync.
  */
@@ -16,6 +17,7 @@ import { requestSync } from '../sources';
 import type { WebhookDeps } from './deps';
 import { googleCalendarNotification } from './google';
 import { microsoftNotification } from './microsoft';
+import { slackEvents, slackSourcesIn } from './slack';
 
 export interface WebhookRoutesOptions {
   stack(): Promise<Stack>;
@@ -34,6 +36,7 @@ export function createWebhookRoutes(options: WebhookRoutesOptions): Hono {
       const requested = await requestSync(await options.stack(), sourceId, request);
       log.info({ ...requested, reason: request.reason }, 'sync requested');
     },
+    slackSources: async () => slackSourcesIn((await options.stack()).db),
   };
   const app = new Hono();
   app.use(
@@ -48,6 +51,7 @@ export function createWebhookRoutes(options: WebhookRoutesOptions): Hono {
   app.post('/google/calendar', (c) => googleCalendarNotification(c, deps));
   app.post('/microsoft', (c) => microsoftNotification(c, deps));
   app.post('/microsoft/lifecycle', (c) => microsoftNotification(c, deps));
+  app.post('/slack/events', (c) => slackEvents(c, deps));
   app.onError((error, c: Context) => {
     if (!(error instanceof UserError)) log.error({ err: error }, 'webhook failed');
     const body = errorBody(error);

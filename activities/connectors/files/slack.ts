@@ -20,7 +20,7 @@ export const SLACK_CONTEXT_FILES = ['users.json', 'channels.json', 'groups.json'
 export const SLACK_MARKERS = ['channels.json', 'groups.json'] as const;
 export const SLACK_DAY_FILE = /^\d{4}-\d{2}-\d{2}\.json$/;
 /** Message subtypes that carry no content. */
-const SKIPPED_SUBTYPES = new Set(['channel_join', 'channel_leave', 'group_join', 'group_leave']);
+export const SKIPPED_SUBTYPES = new Set(['channel_join', 'channel_leave', 'group_join', 'group_leave']);
 
 export const SlackUser = z.looseObject({
   id: z.string().min(1),
@@ -78,6 +78,33 @@ function parseList<T extends z.ZodType>(schema: T, file: SlackContextFile, unitP
 
 const decodeEntities = (s: string): string => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
+/**
+ * Slack's markup as plain text: `<@U1>` becomes `@Name` (an opted-in person, who is then a mention) or
+ * "@someone outside the opt-in", `<#C1|name>` `#name`, `<!here>` `@here`, links their label and target; entities
+ * decoded. Shared by the export reader and the Web API connector, so both store the same words.
+ */
+export function renderSlackText(
+  text: string,
+  lookup: { personOf(userId: string): Person | undefined; channelNames: ReadonlyMap<string, string> },
+): { body: string; mentions: string[] } {
+  const mentions: string[] = [];
+  const body = decodeEntities(
+    text.replace(/<([^<>]*)>/g, (_all, inner: string) => {
+      const [target = '', label] = inner.split('|', 2);
+      if (target.startsWith('@')) {
+        const person = optedIn(lookup.personOf(target.slice(1)));
+        if (!person) return `@${OUTSIDE_OPT_IN}`;
+        mentions.push(person.id);
+        return `@${person.name}`;
+      }
+      if (target.startsWith('#')) return `#${label ?? lookup.channelNames.get(target.slice(1)) ?? target.slice(1)}`;
+      if (target.startsWith('!')) return `@${(label ?? target.slice(1)).replace(/^@/, '').split('^')[0]}`;
+      return label && label !== target ? `${label} (${target})` : target.replace(/^mailto:/, '');
+    }),
+  ).trim();
+  return { body, mentions };
+}
+
 export function parseSlackDay(
   ctx: FilesContext,
   relPath: string,
@@ -131,21 +158,7 @@ export function parseSlackDay(
       continue;
     }
 
-    const mentions: string[] = [];
-    const body = decodeEntities(
-      message.text.replace(/<([^<>]*)>/g, (_all, inner: string) => {
-        const [target = '', label] = inner.split('|', 2);
-        if (target.startsWith('@')) {
-          const person = optedIn(personOf(target.slice(1)));
-          if (!person) return `@${OUTSIDE_OPT_IN}`;
-          mentions.push(person.id);
-          return `@${person.name}`;
-        }
-        if (target.startsWith('#')) return `#${label ?? channelNames.get(target.slice(1)) ?? target.slice(1)}`;
-        if (target.startsWith('!')) return `@${(label ?? target.slice(1)).replace(/^@/, '').split('^')[0]}`;
-        return label && label !== target ? `${label} (${target})` : target.replace(/^mailto:/, '');
-      }),
-    ).trim();
+    const { body, mentions } = renderSlackText(message.text, { personOf, channelNames });
     if (!body) continue;
 
     const externalId = `${channel.id}/${message.ts}`;

@@ -47,7 +47,7 @@ export function scopesFor(config: GoogleSourceConfig): string[] {
     ...(config.calendars.length ? GOOGLE_READ_SCOPES.calendar : []),
     ...(config.mailboxes.length ? GOOGLE_READ_SCOPES.gmail : []),
     ...(config.drive ? GOOGLE_READ_SCOPES.drive : []),
-    ...(config.directory || config.drive ? GOOGLE_READ_SCOPES.directory : []),
+    ...(config.directory ? GOOGLE_READ_SCOPES.directory : []),
   ];
 }
 

@@ -118,6 +118,8 @@ export class FakeGoogleApi {
   readonly users: admin_directory_v1.Schema$User[] = [];
   readonly groups = new Map<string, admin_directory_v1.Schema$Member[]>();
   readonly channels: Channel[] = [];
+  /** Gmail answers history pages of at most this many records, whatever maxResults asks */
+  historyPageLimit = 500;
   /** `Bearer` tokens refused with 401 */
   readonly refusedTokens = new Set<string>();
   /** OAuth token endpoint (POST /token): what it answers */
@@ -549,7 +551,9 @@ export class FakeGoogleApi {
           (types.has('labelRemoved') && h.labelsRemoved)
         );
       });
-      const { items, next } = page(records, r.query, 'maxResults', 100);
+      const limited = new URLSearchParams(r.query);
+      limited.set('maxResults', String(Math.min(Number(r.query.get('maxResults') ?? 100), this.historyPageLimit)));
+      const { items, next } = page(records, limited, 'maxResults', 100);
       return { status: 200, body: { ...(items.length ? { history: items } : {}), historyId: String(box.historyId), ...(next ? { nextPageToken: next } : {}) } };
     }
     return googleError(404, 'notFound', 'Not Found');

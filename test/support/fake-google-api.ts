@@ -118,6 +118,8 @@ export class FakeGoogleApi {
   readonly users: admin_directory_v1.Schema$User[] = [];
   readonly groups = new Map<string, admin_directory_v1.Schema$Member[]>();
   readonly channels: Channel[] = [];
+  /** the fake's clock (channel expirations) */
+  now: () => number = Date.now;
   /** Gmail answers history pages of at most this many records, whatever maxResults asks */
   historyPageLimit = 500;
   /** `Bearer` tokens refused with 401 */
@@ -485,14 +487,14 @@ export class FakeGoogleApi {
     const body = JSON.parse(r.body || '{}') as { id?: string; type?: string; address?: string; token?: string; expiration?: string; params?: { ttl?: string } };
     if (!body.id || body.type !== 'web_hook' || !body.address) return googleError(400, 'invalid', 'id, type web_hook and address are required');
     if (!/^https?:\/\//.test(body.address)) return googleError(400, 'push.webhookUrlNotHttps', 'WebHook callback must be HTTPS');
-    const ttlMs = body.params?.ttl ? Number(body.params.ttl) * 1000 : body.expiration ? Number(body.expiration) - Date.now() : 3_600_000;
+    const ttlMs = body.params?.ttl ? Number(body.params.ttl) * 1000 : body.expiration ? Number(body.expiration) - this.now() : 3_600_000;
     const channel: Channel = {
       api,
       id: body.id,
       resourceId: `res-${api}-${this.channels.length + 1}`,
       address: body.address,
       ...(body.token ? { token: body.token } : {}),
-      expiration: String(Date.now() + Math.min(ttlMs, 7 * 86_400_000)),
+      expiration: String(this.now() + Math.min(ttlMs, 7 * 86_400_000)),
       target,
       stopped: false,
     };

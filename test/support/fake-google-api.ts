@@ -159,6 +159,9 @@ export class FakeGoogleApi {
         outgoing.end(text);
       });
     });
+    // as Google's front ends do, keep idle connections long enough that a client storing a page between requests
+    // does not reuse a socket the server has just closed (node's default is 5 s)
+    this.#server.keepAliveTimeout = 120_000;
     await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
     return this;

@@ -9,7 +9,11 @@ import type { Context } from 'hono';
 import { ForbiddenError, InvalidInputError, UnauthorizedError } from '../registry/errors';
 import type { WebhookDeps } from './deps';
 
-const CHANGE_STATES = new Set(['exists', 'not_exists']);
+/** what a change is called: Calendar says exists / not_exists; a Drive changes channel says change (files: add, update, …) */
+const CHANGE_STATES = {
+  calendar: new Set(['exists', 'not_exists']),
+  drive: new Set(['change', 'add', 'update', 'remove', 'trash', 'untrash']),
+} as const;
 
 export function googleCalendarNotification(c: Context, deps: WebhookDeps): Promise<Response> {
   return googlePushNotification(c, deps, 'calendar');
@@ -40,8 +44,9 @@ async function googlePushNotification(c: Context, deps: WebhookDeps, resource: '
     deps.log.info({ channelId, sourceId: channel.sourceId, resource }, 'google channel opened');
     return c.json({ received: true, triggered: false });
   }
-  if (!CHANGE_STATES.has(state)) {
-    throw new InvalidInputError(`unexpected X-Goog-Resource-State "${state}"`, { issues: [{ field: 'X-Goog-Resource-State', message: 'sync, exists or not_exists' }] });
+  if (!CHANGE_STATES[resource].has(state)) {
+    const expected = ['sync', ...CHANGE_STATES[resource]].join(', ');
+    throw new InvalidInputError(`unexpected X-Goog-Resource-State "${state}"`, { issues: [{ field: 'X-Goog-Resource-State', message: `one of ${expected}` }] });
   }
   await deps.requestSync(channel.sourceId, { reason: `google ${resource} ${state} (channel ${channelId})` });
   return c.json({ received: true, triggered: true });

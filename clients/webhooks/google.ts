@@ -1,5 +1,6 @@
 /**
- * Google Calendar push notifications (events.watch channels). Google POSTs an empty body; everything is in the
+ * Google push notifications: Calendar (events.watch channels) and Drive (changes.watch channels) speak the same
+ * protocol. Google POSTs an empty body; everything is in the
  * headers: the channel (X-Goog-Channel-ID) and its token (X-Goog-Channel-Token, the secret we gave at watch time),
  * the watched resource (X-Goog-Resource-ID), what happened (X-Goog-Resource-State: `sync` once when the channel
  * opens, then `exists` / `not_exists` on changes) and a message number.
@@ -8,9 +9,21 @@ import type { Context } from 'hono';
 import { ForbiddenError, InvalidInputError, UnauthorizedError } from '../registry/errors';
 import type { WebhookDeps } from './deps';
 
-const CHANGE_STATES = new Set(['exists', 'not_exists']);
+/** what a change is called: Calendar says exists / not_exists; a Drive changes channel says change (files: add, update, …) */
+const CHANGE_STATES = {
+  calendar: new Set(['exists', 'not_exists']),
+  drive: new Set(['change', 'add', 'update', 'remove', 'trash', 'untrash']),
+} as const;
 
-export async function googleCalendarNotification(c: Context, deps: WebhookDeps): Promise<Response> {
+export function googleCalendarNotification(c: Context, deps: WebhookDeps): Promise<Response> {
+  return googlePushNotification(c, deps, 'calendar');
+}
+
+export function googleDriveNotification(c: Context, deps: WebhookDeps): Promise<Response> {
+  return googlePushNotification(c, deps, 'drive');
+}
+
+async function googlePushNotification(c: Context, deps: WebhookDeps, resource: 'calendar' | 'drive'): Promise<Response> {
   const channelId = c.req.header('x-goog-channel-id');
   const state = c.req.header('x-goog-resource-state');
   const token = c.req.header('x-goog-channel-token');
@@ -28,12 +41,13 @@ export async function googleCalendarNotification(c: Context, deps: WebhookDeps):
 
   await store.touch('google', channelId, Number.isSafeInteger(messageNumber) ? messageNumber : undefined);
   if (state === 'sync') {
-    deps.log.info({ channelId, sourceId: channel.sourceId }, 'google channel opened');
+    deps.log.info({ channelId, sourceId: channel.sourceId, resource }, 'google channel opened');
     return c.json({ received: true, triggered: false });
   }
-  if (!CHANGE_STATES.has(state)) {
-    throw new InvalidInputError(`unexpected X-Goog-Resource-State "${state}"`, { issues: [{ field: 'X-Goog-Resource-State', message: 'sync, exists or not_exists' }] });
+  if (!CHANGE_STATES[resource].has(state)) {
+    const expected = ['sync', ...CHANGE_STATES[resource]].join(', ');
+    throw new InvalidInputError(`unexpected X-Goog-Resource-State "${state}"`, { issues: [{ field: 'X-Goog-Resource-State', message: `one of ${expected}` }] });
   }
-  await deps.requestSync(channel.sourceId, { reason: `google calendar ${state} (channel ${channelId})` });
+  await deps.requestSync(channel.sourceId, { reason: `google ${resource} ${state} (channel ${channelId})` });
   return c.json({ received: true, triggered: true });
 }

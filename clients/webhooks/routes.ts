@@ -1,6 +1,7 @@
 /**
  * The webhook endpoints providers call (mounted at /webhooks by the HTTP app):
  *   POST /google/calendar          Google Calendar push notifications
+ *   POST /google/drive             Google Drive push notifications (changes.watch)
  *   POST /microsoft                Microsoft Graph change notifications (notificationUrl)
  *   POST /microsoft/lifecycle      Microsoft Graph lifecycle notifications (lifecycleNotificationUrl)
  *   POST /slack/events             Slack Events API (signed with the app's signing secret)
@@ -15,7 +16,7 @@ import { errorBody, HTTP_STATUS, InvalidInputError, UserError } from '../registr
 import type { Stack } from '../runtime';
 import { requestSync } from '../sources';
 import type { WebhookDeps } from './deps';
-import { googleCalendarNotification } from './google';
+import { googleCalendarNotification, googleDriveNotification } from './google';
 import { microsoftNotification } from './microsoft';
 import { slackEvents, slackSourcesIn } from './slack';
 
@@ -49,6 +50,7 @@ export function createWebhookRoutes(options: WebhookRoutesOptions): Hono {
     }),
   );
   app.post('/google/calendar', (c) => googleCalendarNotification(c, deps));
+  app.post('/google/drive', (c) => googleDriveNotification(c, deps));
   app.post('/microsoft', (c) => microsoftNotification(c, deps));
   app.post('/microsoft/lifecycle', (c) => microsoftNotification(c, deps));
   app.post('/slack/events', (c) => slackEvents(c, deps));

@@ -121,20 +121,24 @@ export function createConnectorSyncActivities(deps: ActivityDeps) {
     }
     assertInStream(stream, page);
 
-    // store every unit (each all or nothing); a unit whose hash is stored already is unchanged
-    const known = await deps.sources.unitHashes(sourceId, page.units.map((u) => u.path));
+    // store every unit (each all or nothing); a unit whose hash is stored already is unchanged — but one written
+    // after the stream's last commit was stored by an earlier attempt at this very page, and is new to extraction
+    const known = await deps.sources.unitStates(sourceId, page.units.map((u) => u.path));
+    const committedAt = state?.updatedAt;
     for (const [index, unit] of page.units.entries()) {
       Context.current().heartbeat({ stream, index });
       result.units += 1;
-      if (known.get(unit.path) === unit.fileHash) {
+      const stored = known.get(unit.path);
+      if (stored?.fileHash === unit.fileHash) {
         result.unchanged += unit.items.length;
+        if (!committedAt || stored.updatedAt > committedAt) result.storedItemIds.push(...unit.items.map((item) => item.id));
         continue;
       }
-      const stored = await deps.store.storeUnit(sourceId, unit);
-      result.inserted += stored.inserted;
-      result.updated += stored.updated;
-      result.unchanged += stored.unchanged;
-      result.removed += stored.removed;
+      const written = await deps.store.storeUnit(sourceId, unit);
+      result.inserted += written.inserted;
+      result.updated += written.updated;
+      result.unchanged += written.unchanged;
+      result.removed += written.removed;
       result.storedItemIds.push(...unit.items.map((item) => item.id));
     }
     for (const path of page.deleted) {

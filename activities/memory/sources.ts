@@ -182,14 +182,14 @@ export class SourceRegistry {
     });
   }
 
-  /** path -> stored unit hash, for these paths only (a page's worth, not the whole source) */
-  async unitHashes(sourceId: string, paths: string[]): Promise<Map<string, string>> {
+  /** path -> stored unit hash and when it was written, for these paths only (a page's worth, not the whole source) */
+  async unitStates(sourceId: string, paths: string[]): Promise<Map<string, { fileHash: string; updatedAt: Date }>> {
     if (paths.length === 0) return new Map();
-    const { rows } = await this.#db.query<{ path: string; file_hash: string }>(
-      'SELECT path, file_hash FROM source_files WHERE source_id = $1 AND path = ANY($2::text[])',
+    const { rows } = await this.#db.query<{ path: string; file_hash: string; updated_at: Date | string }>(
+      'SELECT path, file_hash, updated_at FROM source_files WHERE source_id = $1 AND path = ANY($2::text[])',
       [sourceId, paths],
     );
-    return new Map(rows.map((r) => [r.path, r.file_hash]));
+    return new Map(rows.map((r) => [r.path, { fileHash: r.file_hash, updatedAt: new Date(r.updated_at) }]));
   }
 
   /** Units of the stream (paths `<stream>/…`) that the given full pass did not list. */

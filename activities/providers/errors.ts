@@ -122,8 +122,19 @@ export function googleReasons(error: GaxiosError): string[] {
   return (body.error.errors ?? []).map((entry) => entry.reason ?? '').filter(Boolean);
 }
 
+/**
+ * googleapis and google-auth-library each bring their own gaxios, and GaxiosError's `instanceof` matches its own
+ * version only; every version marks its errors with this registered symbol (gaxios' cross-build check), so token
+ * refreshes (invalid_grant) are recognized as well as API calls.
+ */
+const GAXIOS_ERROR_MARK = Symbol.for('gaxios-gaxios-error');
+
+function isGaxiosError(error: unknown): error is GaxiosError {
+  return error instanceof GaxiosError || (typeof error === 'object' && error !== null && GAXIOS_ERROR_MARK in error);
+}
+
 function classifyGoogle(error: unknown): Classified {
-  if (error instanceof GaxiosError) {
+  if (isGaxiosError(error)) {
     const status = error.status ?? error.response?.status ?? 0;
     const headers = error.response?.headers;
     const body = error.response?.data as GoogleErrorBody | undefined;

@@ -50,7 +50,30 @@ export const temporalConfig = {
     /** …and a run that keeps being asked for more passes continues as new after this many */
     maxPassesPerRun: 20,
   },
+  /**
+   * API connectors (Google Workspace, Microsoft 365, Slack). Each provider has a task queue of its own,
+   * `<taskQueue>-<provider>` (mycelium-google, mycelium-microsoft, mycelium-slack): a provider that is down or rate
+   * limiting holds its own queue's slots only, never another provider's, nor the main queue's.
+   */
+  connectors: {
+    queues: {
+      google: { maxConcurrentActivityTaskExecutions: 4 },
+      microsoft: { maxConcurrentActivityTaskExecutions: 4 },
+      // Slack's Tier 3 methods allow ~50 requests a minute per workspace: two pages at a time is plenty
+      slack: { maxConcurrentActivityTaskExecutions: 2 },
+    },
+    /** a pass reads at most this many pages of a source before it yields (the next pass continues from the cursor) */
+    maxPagesPerPass: 200,
+  },
   activities: {
+    /** one page of an API connector: read (provider requests, heartbeats between them), store, commit the cursor */
+    connectorPage: {
+      startToCloseTimeout: '5 minutes',
+      heartbeatTimeout: '1 minute',
+      // bounded: rate limits wait out their Retry-After (nextRetryDelay) between attempts; refused credentials are
+      // not retried at all (SourceAuthFailed is non-retryable) — the workflow pauses the source instead
+      retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 8 },
+    },
     /** reading and writing our own stores: fast, retried a few times */
     store: {
       startToCloseTimeout: '1 minute',
@@ -87,3 +110,10 @@ export const temporalConfig = {
 } as const;
 
 export type TemporalConfig = typeof temporalConfig;
+
+export type ConnectorQueueProvider = keyof typeof temporalConfig.connectors.queues;
+
+/** The task queue of a provider's connector activities, beside the main one (`mycelium` → `mycelium-slack`). */
+export function providerTaskQueue(baseTaskQueue: string, provider: ConnectorQueueProvider): string {
+  return `${baseTaskQueue}-${provider}`;
+}

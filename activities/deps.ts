@@ -9,6 +9,8 @@ import type { MemoryStore } from './memory/store';
 import type { NotificationStore } from './memory/notifications';
 import type { PersonSettingsStore } from './memory/person-settings';
 import type { ChannelResolver } from './notify-delivery';
+import type { ConnectorFactories } from './connectors/registry';
+import type { SourceRegistry } from './memory/sources';
 
 /** Everything activities touch in the outside world. Tests build this with real stores and servers. */
 export interface ActivityDeps {
@@ -24,6 +26,10 @@ export interface ActivityDeps {
   personSettings: PersonSettingsStore;
   /** who communicates with whom, and who decided what: what routing reads */
   coordination: { graph: CoordinationGraph; history: ProjectHistory };
+  /** API sources: status, owner, per-stream cursors and encrypted credentials */
+  sources: SourceRegistry;
+  /** the API connectors this worker can run, by provider (none: API sources fail as misconfigured) */
+  connectors?: ConnectorFactories;
   /** the channel per medium and recipient; default: every medium to the outbox */
   delivery?: ChannelResolver;
   /** to signal-with-start the workflows that activities decide should exist */

@@ -4,6 +4,7 @@
  */
 import { createBriefActivities } from './briefs';
 import { createCalendarActivities } from './calendar';
+import { createConnectorSyncActivities } from './connector-sync';
 import type { ActivityDeps } from './deps';
 import { createExtractionActivities } from './extraction';
 import { createFollowUpActivities } from './follow-up';
@@ -16,6 +17,7 @@ import { createSyncActivities } from './sync';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSyncActivities(deps),
+    ...createConnectorSyncActivities(deps),
     ...createCalendarActivities(deps),
     ...createExtractionActivities(deps),
     ...createFollowUpActivities({

@@ -187,6 +187,12 @@ export function createSyncActivities(deps: ActivityDeps) {
 
   /** A Schedule's tick: ask the source's sync workflow for a pass (it merges with any running or pending one). */
   async function requestSourceSync({ sourceId, reason }: { sourceId: string; reason: string }): Promise<{ syncRunId: string }> {
+    // a paused source is not synced until resumed: its ticks are skipped (the empty run id says none was asked)
+    const source = await deps.sources.get(sourceId);
+    if (source?.status === 'paused') {
+      deps.log.info({ sourceId, pausedReason: source.pausedReason }, 'scheduled sync skipped: the source is paused');
+      return { syncRunId: '' };
+    }
     const handle = await signalSyncRequest(deps.temporal.client, { sourceId, request: { reason }, taskQueue: deps.temporal.taskQueue });
     return { syncRunId: handle.signaledRunId };
   }

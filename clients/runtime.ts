@@ -28,7 +28,10 @@ import { acquireHomeLock, type AcquireOptions, type HomeLock } from '../infra/ho
 import { myceliumHome } from '../infra/paths';
 import { ensureTemporal } from '../infra/temporal-server';
 import { temporalConfig } from '../temporal.config';
-import { createWorker } from '../workers/worker';
+import { createProviderWorkers, createWorker } from '../workers/worker';
+import { connectorFactories } from '../activities/connectors/factories';
+import type { ConnectorFactories } from '../activities/connectors/registry';
+import { SourceRegistry } from '../activities/memory/sources';
 
 export interface StackOptions {
   /** run a worker in this process (demo, dev); clients that only talk to a running worker say false */
@@ -48,11 +51,15 @@ export interface StackOptions {
   now?: () => Date;
   /** who holds the PGlite data directory's lock while this stack is open (default: a one-shot command) */
   owner?: AcquireOptions;
+  /** the API connectors the workers run (default: activities/connectors/factories.ts); tests inject their own */
+  connectors?: ConnectorFactories;
 }
 
 export interface Stack {
   client: Client;
   store: MemoryStore;
+  /** API sources: status, owner, stream cursors, encrypted credentials */
+  sources: SourceRegistry;
   decisions: DecisionStore;
   tokens: TokenStore;
   notifications: NotificationStore;
@@ -102,6 +109,7 @@ export async function openStack(options: StackOptions): Promise<Stack> {
     const embedder = new LocalHashingEmbedder();
     const vectors = await chooseVectorIndex(db, embedder.dimensions, log);
     const store = new MemoryStore({ db, vectors, embedder });
+    const sources = new SourceRegistry({ db });
     const decisions = new DecisionStore({ db });
     const notifications = new NotificationStore({ db });
     const personSettings = new PersonSettingsStore({ db });
@@ -134,6 +142,8 @@ export async function openStack(options: StackOptions): Promise<Stack> {
         personSettings,
         coordination,
         temporal: { client, taskQueue },
+        sources,
+        connectors: options.connectors ?? connectorFactories,
         log,
         now: options.now ?? (() => new Date()),
       };
@@ -146,11 +156,17 @@ export async function openStack(options: StackOptions): Promise<Stack> {
       const running = worker.run();
       closers.push(() => workerConnection.close());
       closers.push(() => stopWorker(worker, running));
+      // one connector worker per provider queue, so one provider's outage or rate limit never stalls another's
+      for (const providerWorker of await createProviderWorkers({ address: temporal.address, namespace: temporal.namespace, taskQueue, deps, connection: workerConnection })) {
+        const polling = providerWorker.run();
+        closers.push(() => stopWorker(providerWorker, polling));
+      }
     }
 
     return {
       client,
       store,
+      sources,
       decisions,
       tokens: new TokenStore({ db }),
       notifications,

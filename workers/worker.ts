@@ -14,7 +14,7 @@ import {
 } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { projectRoot } from '../infra/paths';
-import { temporalConfig } from '../temporal.config';
+import { providerTaskQueue, temporalConfig, type ConnectorQueueProvider } from '../temporal.config';
 
 // from the project root, not this module's URL: the compiled build (dist/) moves this module
 export const workflowsPath = path.join(projectRoot, 'workflows', 'index.ts');
@@ -53,18 +53,49 @@ function installRuntime(): void {
 export async function createWorker(options: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
   installRuntime();
   const connection = await NativeConnection.connect({ address: options.address });
-  const worker = await Worker.create({
+  try {
+    const worker = await Worker.create({
+      ...commonOptions(options, connection),
+      taskQueue: options.taskQueue ?? temporalConfig.taskQueue,
+      workflowBundle: await workflowBundle(),
+      // 2-core machines: keep the worker from starving the embedded database of CPU
+      maxConcurrentActivityTaskExecutions: 8,
+    });
+    return { worker, connection };
+  } catch (error) {
+    await connection.close();
+    throw error;
+  }
+}
+
+function commonOptions(options: WorkerOptions, connection: NativeConnection) {
+  return {
     connection,
     namespace: options.namespace ?? temporalConfig.namespace,
-    taskQueue: options.taskQueue ?? temporalConfig.taskQueue,
-    workflowBundle: await workflowBundle(),
     activities: createActivities(options.deps),
-    // 2-core machines: keep the worker from starving the embedded database of CPU
-    maxConcurrentActivityTaskExecutions: 8,
     // on shutdown (SIGTERM to the service) running activities get this long to finish before they are cancelled
     shutdownGraceTime: '30s',
-  });
-  return { worker, connection };
+  } as const;
+}
+
+/**
+ * The connector workers: one per provider, polling `<taskQueue>-<provider>` for page activities only (no
+ * workflows), each with its own concurrency from temporalConfig.connectors.queues — so a provider that is down or
+ * rate limiting fills its own slots, never another's. Same deps and activities as the main worker, over the
+ * main worker's connection.
+ */
+export async function createProviderWorkers(options: WorkerOptions & { connection: NativeConnection }): Promise<Worker[]> {
+  const base = options.taskQueue ?? temporalConfig.taskQueue;
+  const providers = Object.keys(temporalConfig.connectors.queues) as ConnectorQueueProvider[];
+  return Promise.all(
+    providers.map((provider) =>
+      Worker.create({
+        ...commonOptions(options, options.connection),
+        taskQueue: providerTaskQueue(base, provider),
+        maxConcurrentActivityTaskExecutions: temporalConfig.connectors.queues[provider].maxConcurrentActivityTaskExecutions,
+      }),
+    ),
+  );
 }
 
 const quietBundlerLogger = {

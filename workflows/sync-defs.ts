@@ -66,6 +66,14 @@ export interface SyncResult {
   passes: number;
   /** sync requests (signals) this workflow merged into its passes */
   requests: number;
+  /** API sources: pages read (each one activity on the provider's queue) */
+  pages?: number;
+  /** API sources: units deleted by the sweeps of full listings (gone at the source) */
+  swept?: number;
+  /** API sources: the source is paused (credentials refused, …) and was not read; resume it with `myc sources resume` */
+  paused?: { reason: string };
+  /** API sources: streams whose page failed after its bounded retries in the latest pass (the next pass retries them) */
+  failed?: { stream: string; error: string }[];
 }
 
 /** the workflow's signature, for typed starts by name */

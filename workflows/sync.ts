@@ -9,11 +9,30 @@
  * A pass: plan (what changed since the cursor) → ingest in batches (parse, normalize, chunk, embed, store: one
  * transaction per file, bad files quarantined) → advance the cursor only after every batch is stored → extract →
  * reconcile the meeting workflows of the calendars this source feeds (the same activity the calendar watch runs).
+ *
+ * An API source (Google, Microsoft, Slack) ingests differently, then extracts and reconciles the same way: for each
+ * of its streams, pages are read and stored one activity at a time (each commits the stream's cursor after its
+ * units are stored) until the stream has no more; a full listing ends with a sweep of what it did not list. Page
+ * activities run on the provider's own task queue (`<queue>-<provider>`), so one provider's outage or rate limit
+ * never holds another's work. Refused credentials (SourceAuthFailed) pause the source and tell its owner; the run
+ * then ends cleanly, and a paused source is skipped until resumed.
  */
-import { condition, continueAsNew, log, patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  log,
+  patched,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { SyncSourceDescription } from '../activities/connector-sync';
 import type { CompletionEvidence } from '../schemas/memory';
-import { temporalConfig } from '../temporal.config';
+import { providerTaskQueue, temporalConfig, type ConnectorQueueProvider } from '../temporal.config';
 import { durationMs } from './duration';
 import { SourceIdAttribute } from './search-attributes';
 import { progressQuery, requestSyncSignal, type SyncInput, type SyncProgress, type SyncResult } from './sync-defs';
@@ -35,6 +54,16 @@ const { ingestFiles } = proxyActivities<Activities>(temporalConfig.activities.co
 const { extractFromItems } = proxyActivities<Activities>(temporalConfig.activities.extraction);
 const { findCompletionEvidence } = proxyActivities<Activities>(temporalConfig.activities.store);
 const { ensureFollowUps, announceDecisions } = proxyActivities<Activities>({ ...temporalConfig.activities.store, heartbeatTimeout: '1 minute' });
+const { describeSyncSource, pauseSource } = proxyActivities<Activities>(temporalConfig.activities.store);
+const { sweepStream } = proxyActivities<Activities>({ ...temporalConfig.activities.store, startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute' });
+
+/** the failure type a connector's page ends with when the provider refuses the source's credentials */
+const SOURCE_AUTH_FAILED = 'SourceAuthFailed';
+
+/** The page activity of a provider, on that provider's task queue. */
+function pageActivitiesFor(provider: ConnectorQueueProvider) {
+  return proxyActivities<Activities>({ ...temporalConfig.activities.connectorPage, taskQueue: providerTaskQueue(workflowInfo().taskQueue, provider) });
+}
 
 export function emptySyncResult(sourceId: string): SyncResult {
   return {
@@ -98,11 +127,12 @@ export async function syncSource(input: SyncInput): Promise<SyncResult> {
     pending = 0;
     firstPendingAt = undefined;
     progress.pending = 0;
-    await syncPass(sourceId, totals, progress);
+    const { unfinished } = await syncPass(sourceId, totals, progress);
     passesThisRun += 1;
     totals.passes += 1;
     progress.passes = passesThisRun;
-    runNext = pending > 0;
+    // a pass that stopped at its page budget goes on in the next one, from the committed cursors
+    runNext = pending > 0 || unfinished;
     if (runNext && passesThisRun >= temporalConfig.sync.maxPassesPerRun) {
       // a source kept busy by requests must not grow one history without bound
       return continueAsNew<typeof syncSource>({
@@ -117,10 +147,25 @@ export async function syncSource(input: SyncInput): Promise<SyncResult> {
   return totals;
 }
 
-/** One pass, added into `result`. */
-async function syncPass(sourceId: string, result: SyncResult, progress: SyncProgress): Promise<void> {
+/** One pass, added into `result`; `unfinished` when an API source stopped at its page budget with more to read. */
+async function syncPass(sourceId: string, result: SyncResult, progress: SyncProgress): Promise<{ unfinished: boolean }> {
   progress.phase = 'planning';
   progress.done = 0;
+  // (runs started before API sources existed replay without this step: they only ever synced folders)
+  const source = patched('api-sources') ? await describeSyncSource({ sourceId }) : undefined;
+  if (source && source.kind !== 'files') {
+    const api = await apiSourceIngest(source, result, progress);
+    if (api.storedItemIds.length > 0 || !api.stopped) await afterIngest(sourceId, api.storedItemIds, result, progress);
+    progress.phase = 'done';
+    return { unfinished: api.unfinished };
+  }
+  const storedItemIds = await filesIngest(sourceId, result, progress);
+  await afterIngest(sourceId, storedItemIds, result, progress);
+  return { unfinished: false };
+}
+
+/** The files connector's ingest: plan → batches → deletions → cursor; returns the items stored. */
+async function filesIngest(sourceId: string, result: SyncResult, progress: SyncProgress): Promise<string[]> {
   const plan = await planSync({ sourceId, batchSize: temporalConfig.sync.batchSize });
   progress.total = plan.changed;
   progress.phase = 'ingesting';
@@ -147,7 +192,76 @@ async function syncPass(sourceId: string, result: SyncResult, progress: SyncProg
     result.removed += gone.removed;
   }
   await commitCursor({ sourceId, cursor: plan.cursor });
+  return storedItemIds;
+}
 
+/**
+ * An API source's ingest: every stream, page by page, on the provider's queue. Returns the items stored, whether
+ * the pass stopped early (paused) and whether it left pages unread (its page budget).
+ */
+async function apiSourceIngest(
+  source: SyncSourceDescription,
+  result: SyncResult,
+  progress: SyncProgress,
+): Promise<{ storedItemIds: string[]; stopped: boolean; unfinished: boolean }> {
+  const storedItemIds: string[] = [];
+  const { sourceId } = source;
+  result.failed = [];
+  if (source.status === 'paused') {
+    result.paused = { reason: source.pausedReason ?? 'paused' };
+    log.info('source is paused: nothing read until it is resumed', { sourceId, reason: result.paused.reason });
+    return { storedItemIds, stopped: true, unfinished: false };
+  }
+  delete result.paused;
+  const { syncStreamPage } = pageActivitiesFor(source.kind as ConnectorQueueProvider);
+  progress.phase = 'ingesting';
+  progress.total = source.streams.length;
+  let pages = 0;
+  for (const stream of source.streams) {
+    for (let more = true; more; ) {
+      if (pages >= temporalConfig.connectors.maxPagesPerPass) return { storedItemIds, stopped: false, unfinished: true };
+      let page;
+      try {
+        page = await syncStreamPage({ sourceId, stream });
+      } catch (error) {
+        const failure = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : undefined;
+        if (failure?.type === SOURCE_AUTH_FAILED) {
+          const reason = failure.message;
+          await pauseSource({ sourceId, reason });
+          result.paused = { reason };
+          log.warn('credentials refused: source paused, owner told', { sourceId, stream });
+          return { storedItemIds, stopped: true, unfinished: false };
+        }
+        // retries are spent (or the failure is final): this stream waits for the next pass, the others go on
+        result.failed.push({ stream, error: failure?.message ?? (error instanceof Error ? error.message : String(error)) });
+        break;
+      }
+      if (page.paused) {
+        result.paused = { reason: 'paused during the sync' };
+        return { storedItemIds, stopped: true, unfinished: false };
+      }
+      pages += 1;
+      result.pages = (result.pages ?? 0) + 1;
+      result.files += page.units;
+      result.inserted += page.inserted;
+      result.updated += page.updated;
+      result.unchanged += page.unchanged;
+      result.removed += page.removed;
+      storedItemIds.push(...page.storedItemIds);
+      if (page.sweepPassId) {
+        const swept = await sweepStream({ sourceId, stream, passId: page.sweepPassId });
+        result.removed += swept.removed;
+        result.swept = (result.swept ?? 0) + swept.units;
+      }
+      more = page.more;
+    }
+    progress.done += 1;
+  }
+  return { storedItemIds, stopped: false, unfinished: false };
+}
+
+/** What follows storing, for every kind of source: extraction, follow-ups, announcements, meeting reconciliation. */
+async function afterIngest(sourceId: string, storedItemIds: string[], result: SyncResult, progress: SyncProgress): Promise<void> {
   progress.phase = 'extracting';
   const openSubjects = new Map<string, { kind: 'decision' | 'action'; id: string }>();
   const announce = new Map<string, DecisionChange>();

@@ -19,6 +19,7 @@ import { GraphMailChannel } from './graph-mail';
 import { OutboxChannel } from './outbox-channel';
 import type { DeliveryAddress, DeliveryChannel, FreeBusySource } from './port';
 import { SlackChannel } from './slack';
+import { providerEndpoints } from '../providers/endpoints';
 
 export interface DeliveryChannels {
   /** the adapter that delivers this medium to this recipient (the outbox when nothing better is configured) */
@@ -80,7 +81,7 @@ function googleFrom(env: Env, notes: string[]): GoogleSetup | undefined {
   }
   return {
     sender,
-    baseUrl: value(env, 'MYCELIUM_GOOGLE_BASE_URL') ?? 'https://www.googleapis.com',
+    baseUrl: providerEndpoints(env).google,
     tokens: (scopes) => serviceAccountTokens(parsed, scopes),
   };
 }
@@ -102,7 +103,7 @@ function graphFrom(env: Env, notes: string[]): GraphSetup | undefined {
   }
   return {
     sender,
-    baseUrl: value(env, 'MYCELIUM_GRAPH_BASE_URL') ?? 'https://graph.microsoft.com',
+    baseUrl: providerEndpoints(env).graph,
     tokens: clientCredentialsTokens({ tenantId, clientId, clientSecret, loginUrl: value(env, 'MYCELIUM_GRAPH_LOGIN_URL') }),
   };
 }
@@ -124,7 +125,7 @@ export function deliveryChannelsFromEnv(env: Env, options: DeliveryChannelsOptio
   const doc = new DocChannel({ dir: options.docsDir });
 
   const slackToken = value(env, 'MYCELIUM_SLACK_TOKEN');
-  const slackBase = value(env, 'MYCELIUM_SLACK_BASE_URL') ?? 'https://slack.com';
+  const slackBase = providerEndpoints(env).slack;
   const slack = slackToken ? new SlackChannel({ token: slackToken, baseUrl: slackBase }) : undefined;
 
   const google = googleFrom(env, notes);

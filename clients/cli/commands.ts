@@ -41,6 +41,12 @@ const tweaks: Record<string, Tweaks> = {
     },
   },
   brief_prepare: { switches: { show: 'brief_show' } },
+  // the service reads the credentials file: name it as this machine sees it (the service's working directory differs)
+  sources_add: {
+    prepare: (input) => {
+      if (typeof input.credentialsFile === 'string') input.credentialsFile = resolve(input.credentialsFile);
+    },
+  },
 };
 
 /** The verb that runs when a group is given without one (the first of these the group has: `myc me` shows). */

@@ -39,9 +39,35 @@ function printIngest(shown: IngestShown): void {
   if (shown.uiLink) out(`workflow: ${shown.uiLink}`);
 }
 
+interface SourceShown {
+  id: string;
+  kind: string;
+  status: 'active' | 'paused';
+  pausedReason: string | null;
+  pausedAt: Date | null;
+  ownerId: string | null;
+  lastSyncAt: Date | null;
+  quarantined: number;
+  cursor: unknown;
+  streams: { stream: string; cursor: unknown; fullPass: boolean; updatedAt: Date }[];
+}
+
+/** A source per line, then its streams' cursors (API sources), so a paused one and where each stream stands show at once. */
+function printSources(sources: SourceShown[]): void {
+  if (sources.length === 0) return out('(none)');
+  for (const s of sources) {
+    const status = s.status === 'paused' ? `PAUSED since ${s.pausedAt?.toISOString() ?? '?'}: ${s.pausedReason ?? ''}` : 'active';
+    const synced = s.lastSyncAt ? `last sync ${s.lastSyncAt.toISOString()}` : 'never synced';
+    out(`${s.id}  ${s.kind}  ${status}  owner ${s.ownerId ?? '-'}  ${synced}${s.quarantined ? `  ${s.quarantined} quarantined` : ''}`);
+    if (s.status === 'paused') out(`  resume with: myc sources resume ${s.id}`);
+    for (const stream of s.streams) out(`  ${stream.stream}${stream.fullPass ? ' (full listing)' : ''}  ${JSON.stringify(stream.cursor)}`);
+  }
+}
+
 /** Layouts by operation name; each gets the output parsed by the operation's schema (dates as Dates). */
 const layouts: Record<string, (value: never) => void> = {
   ingest: printIngest,
+  sources_list: printSources,
   meetings: (value: Meeting[]) => printMeetings(value),
   brief_prepare: (value: BriefOutput) => printBrief(value),
   brief_show: (value: BriefOutput) => printBrief(value),

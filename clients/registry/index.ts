@@ -11,7 +11,7 @@ import { askOperation, decisionsListOperation, searchOperation } from './ops/mem
 import { notifyOperation } from './ops/notify';
 import { opsOperation } from './ops/ops';
 import { schedulesApplyOperation, schedulesListOperation } from './ops/schedules';
-import { sourcesListOperation, sourcesSyncOperation } from './ops/sources';
+import { sourcesAddOperation, sourcesListOperation, sourcesResumeOperation, sourcesSyncOperation } from './ops/sources';
 import { peopleAddOperation, peopleListOperation, peopleOptInOperation, peopleOptOutOperation, peopleShowOperation } from './ops/people';
 import { tokensCreateOperation, tokensListOperation, tokensRevokeOperation } from './ops/tokens';
 import { whyOperation } from './ops/why';
@@ -32,6 +32,8 @@ const declared = [
   ingestOperation,
   sourcesListOperation,
   sourcesSyncOperation,
+  sourcesAddOperation,
+  sourcesResumeOperation,
   peopleListOperation,
   peopleShowOperation,
   peopleAddOperation,

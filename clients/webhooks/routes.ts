@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { WebhookStore } from '../../activities/memory/webhooks';
 import { errorBody, HTTP_STATUS, InvalidInputError, UserError } from '../registry/errors';
 import type { Stack } from '../runtime';
-import { requestSync } from '../sources';
+import { requestSync, SourcePausedError } from '../sources';
 import type { WebhookDeps } from './deps';
 import { googleCalendarNotification, googleDriveNotification } from './google';
 import { microsoftNotification } from './microsoft';
@@ -34,8 +34,14 @@ export function createWebhookRoutes(options: WebhookRoutesOptions): Hono {
     log,
     webhooks: async () => new WebhookStore({ db: (await options.stack()).db }),
     requestSync: async (sourceId, request) => {
-      const requested = await requestSync(await options.stack(), sourceId, request);
-      log.info({ ...requested, reason: request.reason }, 'sync requested');
+      try {
+        const requested = await requestSync(await options.stack(), sourceId, request);
+        log.info({ ...requested, reason: request.reason }, 'sync requested');
+      } catch (error) {
+        // the provider did its part: acknowledge, and let the paused source wait for `myc sources resume`
+        if (!(error instanceof SourcePausedError)) throw error;
+        log.info({ sourceId, reason: request.reason }, 'notification for a paused source: not synced');
+      }
     },
     slackSources: async () => slackSourcesIn((await options.stack()).db),
   };

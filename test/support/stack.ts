@@ -9,6 +9,7 @@ import { Connection, isGrpcServiceError } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import pino from 'pino';
 import { openStack, type Stack } from '../../clients/runtime';
+import type { ConnectorFactories } from '../../activities/connectors/registry';
 
 export interface TestStack extends Stack {
   outboxDir: string;
@@ -38,7 +39,7 @@ export async function ensureTestNamespace(namespace: string): Promise<void> {
   }
 }
 
-export async function openTestStack(options: { name: string; databaseUrl?: string; now?: () => Date }): Promise<TestStack> {
+export async function openTestStack(options: { name: string; databaseUrl?: string; now?: () => Date; connectors?: ConnectorFactories }): Promise<TestStack> {
   const namespace = `test-${options.name}`;
   await ensureTestNamespace(namespace);
   const outboxDir = await mkdtemp(join(tmpdir(), `mycelium-outbox-${options.name}-`));
@@ -52,6 +53,7 @@ export async function openTestStack(options: { name: string; databaseUrl?: strin
     taskQueue: `test-${options.name}-${process.pid}`,
     log: pino({ level: process.env.LOG_LEVEL ?? 'warn' }),
     now: options.now,
+    connectors: options.connectors,
   });
   return { ...stack, outboxDir };
 }

@@ -4,7 +4,7 @@
  * weights compare kinds of evidence, not raw counts. Chosen on a validation split cut from the end of the linux-spi
  * history (never on its test messages); see the README's routing section.
  */
-import type { SimilarityQueryShape } from '../activities/intelligence/routing/query';
+import type { WeightedQueryShape } from '../activities/intelligence/routing/query';
 
 export interface RoutingConfig {
   /** an interaction counts half as much after this many days */
@@ -31,8 +31,10 @@ export interface RoutingConfig {
   };
   /** how many similar items to read (the k of the nearest-neighbour vote) */
   similarItems: number;
-  /** the full-text query for similar items, built from the subject's title and text */
-  similarQuery: SimilarityQueryShape;
+  /** the weighted words similar items are searched by, from the subject's title and text */
+  similarQuery: WeightedQueryShape;
+  /** a similar item's vote halves every this many days: who was on last month's similar thread matters more */
+  similarHalfLifeDays: number;
   /** a similar item's vote: its full-text score, or by its rank among the similar items (1 / (1 + rank)) */
   similarVote: 'score' | 'rank';
   /**
@@ -55,9 +57,10 @@ export const routingConfig: RoutingConfig = {
   halfLifeDays: 30,
   horizonDays: 730,
   recentDays: 30,
-  weights: { wroteTo: 1, wroteToAsker: 0, conversation: 1, similar: 1, askerSimilar: 0.5, relatedDecisions: 1, coInvolved: 0 },
+  weights: { wroteTo: 1, wroteToAsker: 0, conversation: 1, similar: 1.5, askerSimilar: 0.5, relatedDecisions: 1, coInvolved: 0 },
   similarItems: 30,
-  similarQuery: { titleWords: 12, leadChars: 0, repeatedWords: 10 },
+  similarQuery: { titleWeight: 2, textChars: 3000, maxWords: 60 },
+  similarHalfLifeDays: 180,
   similarVote: 'score',
   fusion: { method: 'max', k: 10 },
   coInvolvedSeeds: 5,

@@ -18,6 +18,7 @@ import {
   type Quarantined,
 } from '../../schemas/entities';
 import { reciprocalRankFusion } from './fusion';
+import { searchWeightedTerms, type ItemHit, type TermSearchOptions, type WeightedTerm } from './term-search';
 import { retrievalConditions, SqlParams } from './filters';
 import { chunkIdOf, removeStoredUnit, storeParsedUnit } from './ingest';
 import {
@@ -376,6 +377,11 @@ export class MemoryStore {
       params.values,
     );
     return rows.map((r) => ({ itemId: r.item_id, position: Number(r.position), score: Number(r.score) }));
+  }
+
+  /** Items sharing distinctive words with the query, IDF-weighted (term-search.ts). */
+  async searchWeightedTerms(terms: readonly WeightedTerm[], filter: RetrievalFilter, limit: number, options?: TermSearchOptions): Promise<ItemHit[]> {
+    return searchWeightedTerms(this.#db, terms, filter, limit, options);
   }
 
   /** Nearest chunks to the embedded query, filtered inside the vector index. */

@@ -134,6 +134,7 @@ export function program(): Command {
     .option('--json', 'print { metrics, baseline, predictions } as JSON')
     .option('--limit <n>', 'only the first n test messages', positiveInt)
     .option('--split <split>', 'test (the given test messages) or validation (the last tenth of the history)', splitName, 'test')
+    .option('--store <dir>', 'keep the loaded history in this PGlite directory and reuse it on later runs')
     .action(async (opts: RoutingEvalOptions) => {
       const result = await runRoutingEval(opts, opts.json ? undefined : (line) => process.stderr.write(`${line}\n`));
       if (opts.json) process.stdout.write(`${JSON.stringify({ metrics: { ...result.metrics, split: result.split, timing_ms: result.timing }, baseline: result.baseline, predictions: result.predictions })}\n`);

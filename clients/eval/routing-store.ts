@@ -28,6 +28,8 @@ export interface LoadedHistory {
   /** addresses that are not valid person ids (left out, with the messages' other addresses kept) */
   droppedAddresses: number;
   loadMs: number;
+  /** the history was already in the kept store (`dataDir`): loadMs is only the time to open it */
+  reused: boolean;
 }
 
 const validAddress = (a: string) => PersonId.safeParse(a).success;
@@ -56,14 +58,37 @@ function itemOf(m: HistoryMessage): Item | undefined {
   return Item.parse(draft);
 }
 
-export async function loadHistory(history: readonly HistoryMessage[], onProgress?: (done: number) => void): Promise<LoadedHistory> {
+/** what identifies a loaded history: a kept store holding another one is loaded afresh */
+function historyFingerprint(history: readonly HistoryMessage[]): string {
+  const hash = createHash('sha256');
+  for (const m of history) hash.update(`${m.id}\u0000${m.date.toISOString()}\u0000`);
+  return hash.digest('hex');
+}
+
+export interface LoadOptions {
+  /** a PGlite directory to keep the loaded store in; a later run on the same history reuses it instead of loading */
+  dataDir?: string;
+  onProgress?: (done: number) => void;
+}
+
+export async function loadHistory(history: readonly HistoryMessage[], options: LoadOptions = {}): Promise<LoadedHistory> {
   const t0 = performance.now();
-  const db = await openDb({});
+  const db = await openDb(options.dataDir ? { dataDir: options.dataDir } : {});
   try {
     await migrate(db);
     const embedder = new LocalHashingEmbedder();
     const vectors = await chooseVectorIndex(db, embedder.dimensions, pino({ level: 'silent' }));
     const store = new MemoryStore({ db, vectors, embedder });
+    const fingerprint = historyFingerprint(history);
+    const kept = await store.getSource(ROUTING_SOURCE_ID);
+    if (kept && (kept.cursor as { fingerprint?: string } | null)?.fingerprint === fingerprint) {
+      const { rows } = await db.query<{ items: string; people: string }>(
+        'SELECT (SELECT count(*) FROM items WHERE source_id = $1) AS items, (SELECT count(*) FROM people) AS people',
+        [ROUTING_SOURCE_ID],
+      );
+      return { db, store, people: Number(rows[0]?.people ?? 0), items: Number(rows[0]?.items ?? 0), droppedAddresses: 0, loadMs: performance.now() - t0, reused: true };
+    }
+    if (kept) throw new Error(`${options.dataDir}: holds another history; give an empty directory`);
     await store.upsertSource({ id: ROUTING_SOURCE_ID, kind: 'eval', config: {} });
     const addresses = new Set<string>();
     let dropped = 0;
@@ -83,9 +108,11 @@ export async function loadHistory(history: readonly HistoryMessage[], onProgress
       const path = `history/${String(i / UNIT_SIZE).padStart(5, '0')}`;
       await store.storeUnit(ROUTING_SOURCE_ID, { path, fileHash: createHash('sha256').update(unitItems.map((x) => x.contentHash).join()).digest('hex'), people: [], items: unitItems, meetings: [] });
       items += unitItems.length;
-      onProgress?.(Math.min(history.length, i + UNIT_SIZE));
+      options.onProgress?.(Math.min(history.length, i + UNIT_SIZE));
     }
-    return { db, store, people: people.length, items, droppedAddresses: dropped, loadMs: performance.now() - t0 };
+    // the fingerprint goes in last: a load cut short is never taken for a whole one
+    await store.setCursor(ROUTING_SOURCE_ID, { fingerprint, messages: history.length });
+    return { db, store, people: people.length, items, droppedAddresses: dropped, loadMs: performance.now() - t0, reused: false };
   } catch (error) {
     await db.close();
     throw error;

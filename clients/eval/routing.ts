@@ -22,6 +22,8 @@ export interface RoutingEvalOptions {
   json?: boolean;
   limit?: number;
   split: 'test' | 'validation';
+  /** keep the loaded store in this PGlite directory, and reuse it when it already holds the same history */
+  store?: string;
 }
 
 export interface RoutingEvalResult {
@@ -29,7 +31,7 @@ export interface RoutingEvalResult {
   metrics: RoutingMetrics;
   baseline: Record<keyof BaselineRankings, RoutingMetrics>;
   predictions: { id: string; ranked: string[] }[];
-  timing: { load_ms: number; route_ms: number; messages: number; people: number };
+  timing: { load_ms: number; route_ms: number; messages: number; people: number; reused_store: boolean };
 }
 
 /** The last tenth of the history as queries from senders with ≥ 10 earlier messages, like the test split was made. */
@@ -53,14 +55,18 @@ export async function runRoutingEval(opts: RoutingEvalOptions, progress: (line: 
   const gold = new Map(queries.map((q) => [q.id, data.gold.get(q.id) ?? []]));
 
   progress(`loading ${data.history.length} messages into the store…`);
-  const loaded = await loadHistory(data.history, (n) => {
-    if (n % 5000 < 500) progress(`  ${n} / ${data.history.length}`);
+  const loaded = await loadHistory(data.history, {
+    ...(opts.store ? { dataDir: opts.store } : {}),
+    onProgress: (n) => {
+      if (n % 5000 < 500) progress(`  ${n} / ${data.history.length}`);
+    },
   });
+  if (loaded.reused) progress(`reusing the store in ${opts.store}`);
   try {
     const reads = {
       graph: new CoordinationGraph(loaded.db),
       history: new ProjectHistory(loaded.db),
-      searchText: loaded.store.searchText.bind(loaded.store),
+      similarItems: loaded.store.searchWeightedTerms.bind(loaded.store),
     };
     progress(`routing ${queries.length} messages…`);
     const t0 = performance.now();
@@ -90,7 +96,7 @@ export async function runRoutingEval(opts: RoutingEvalOptions, progress: (line: 
       metrics: routingMetrics(ours, gold),
       baseline,
       predictions: queries.map((q) => ({ id: q.id, ranked: ours.get(q.id) ?? [] })),
-      timing: { load_ms: Math.round(loaded.loadMs), route_ms: Math.round(routeMs), messages: loaded.items, people: loaded.people },
+      timing: { load_ms: Math.round(loaded.loadMs), route_ms: Math.round(routeMs), messages: loaded.items, people: loaded.people, reused_store: loaded.reused },
     };
   } finally {
     await loaded.db.close();
@@ -116,7 +122,7 @@ export function routingReport(r: RoutingEvalResult): string {
     ...rows.map(([name, m]) => `| ${name} | ${f(m.map_at_10)} | ${f(m.recall_at_10)} |`),
     '',
     `MAP@10 vs ½ recency + ½ TF-IDF: ${ratio.toFixed(3)}×`,
-    `time: load ${(r.timing.load_ms / 1000).toFixed(1)} s, routing ${(r.timing.route_ms / 1000).toFixed(1)} s (${(r.timing.route_ms / Math.max(1, r.metrics.queries)).toFixed(1)} ms/message)`,
+    `time: load ${(r.timing.load_ms / 1000).toFixed(1)} s${r.timing.reused_store ? ' (a kept store)' : ''}, routing ${(r.timing.route_ms / 1000).toFixed(1)} s (${(r.timing.route_ms / Math.max(1, r.metrics.queries)).toFixed(1)} ms/message)`,
     '',
   ].join('\n');
 }

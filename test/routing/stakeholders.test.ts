@@ -86,7 +86,7 @@ describe.each(DB_FLAVORS)('resolveStakeholders on %s', (flavor) => {
       ...PEERS.map((p) => person(p)),
     ]);
     await store.storeUnit('src', unit('mail', { items: history() }));
-    reads = { graph: new CoordinationGraph(database.db), history: new ProjectHistory(database.db), searchText: store.searchText.bind(store) };
+    reads = { graph: new CoordinationGraph(database.db), history: new ProjectHistory(database.db), similarItems: store.searchWeightedTerms.bind(store) };
   });
 
   it('gives the decider and the owner decide, the conversation consult, the owner’s manager inform, each with a reason a person can read', async () => {

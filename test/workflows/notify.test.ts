@@ -84,6 +84,15 @@ describe('notifyStakeholders', () => {
     expect(rows).toEqual([]);
   });
 
+  it('people the text names are told, with the reason; the asker naming themselves is not', async () => {
+    const plan = await previewNotification(stack, notifyRequest(FARID, { text: 'Ines and Farid: can we look at the consent copy together?' }));
+    const ines = plan.recipients.find((r) => r.personId === 'ines@acme.test');
+    expect(ines?.roleReasons).toContain('is named in this');
+    expect(plan.recipients.map((r) => r.personId)).not.toContain(FARID);
+    const unnamed = await previewNotification(stack, notifyRequest(FARID, { text: 'can we look at the consent copy together?' }));
+    expect(unnamed.recipients.find((r) => r.personId === 'ines@acme.test')?.roleReasons ?? []).not.toContain('is named in this');
+  });
+
   it('a sent plan is stored per recipient with lineage and handed to each recipient’s agent; telling it again is the same telling', async () => {
     const request = notifyRequest(FARID, { text: "Blocked: iOS regression can't start until we know which RC2 build we're submitting. Need a decision today." });
     const result = await sendNotification(stack, request, 120_000);

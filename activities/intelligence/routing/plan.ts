@@ -20,6 +20,7 @@ import type { NotificationStore } from '../../memory/notifications';
 import { attentionSettingsOf, type PersonSettingsStore } from '../../memory/person-settings';
 import type { MemoryStore } from '../../memory/store';
 import { composeBrief } from '../brief';
+import { PeopleIndex } from '../extraction/people';
 import { collectAuthors, gatherMeetingContext } from '../meeting-context';
 import { resolveStakeholders } from './stakeholders';
 import { deriveMessageTraits } from './traits';
@@ -78,7 +79,7 @@ export async function planNotification(world: PlanWorld, input: NotifyInput, now
     considered = subject.fixed.length;
   } else {
     const resolved = await resolveStakeholders(
-      { graph: world.graph, history: world.history, searchText: world.store.searchText.bind(world.store) },
+      { graph: world.graph, history: world.history, similarItems: world.store.searchWeightedTerms.bind(world.store) },
       subject.routing,
       world.routing ?? routingConfig,
     );
@@ -154,6 +155,14 @@ export async function planNotification(world: PlanWorld, input: NotifyInput, now
   };
 }
 
+/** the opted-in people a text names ("… with Bob and Carla"): whoever the asker names is meant to hear it */
+async function peopleNamedIn(world: PlanWorld, text: string, askerId: string): Promise<RoutingSubject['named']> {
+  const index = new PeopleIndex(await world.store.listPeople());
+  const ids = new Set(index.mentions(text).map((m) => m.person.id));
+  ids.delete(askerId);
+  return [...ids].map((personId) => ({ personId, as: 'mentioned' as const }));
+}
+
 /** The topic key of free text someone asked to tell: the same asker and text is the same telling. */
 export function textTopicKey(askerId: string, text: string): string {
   return `text:${createHash('sha256').update(`${askerId}\n${text.trim()}`).digest('hex').slice(0, 20)}`;
@@ -171,7 +180,17 @@ async function subjectOf(world: PlanWorld, input: NotifyInput, now: Date): Promi
       const text = about.text.trim();
       if (!text) throw new UnknownSubjectError('nothing to tell: the text is empty');
       return {
-        routing: { kind: 'text', title: about.title ?? '', text, askerId: input.askerId, occurredAt: now, ...(about.threadId ? { threadId: about.threadId } : {}), sourceItemIds: [], access: [], named: [] },
+        routing: {
+          kind: 'text',
+          title: about.title ?? '',
+          text,
+          askerId: input.askerId,
+          occurredAt: now,
+          ...(about.threadId ? { threadId: about.threadId } : {}),
+          sourceItemIds: [],
+          access: [],
+          named: await peopleNamedIn(world, `${about.title ?? ''}\n${text}`, input.askerId),
+        },
         kind: deriveMessageTraits(text, { referenceDate: now }).traits.kind,
         ...(about.urgency ? { urgency: about.urgency } : {}),
         body: async () => ({ markdown: text }),
@@ -279,7 +298,7 @@ async function perRecipientBrief(world: PlanWorld, briefId: string, meeting: Mee
 async function meetingNotes(world: PlanWorld, meeting: Meeting, routing: RoutingSubject, nameOf: (id: string) => string): Promise<string[]> {
   // who should be there: the people the meeting's topic routes to, as its organizer would ask
   const { stakeholders } = await resolveStakeholders(
-    { graph: world.graph, history: world.history, searchText: world.store.searchText.bind(world.store) },
+    { graph: world.graph, history: world.history, similarItems: world.store.searchWeightedTerms.bind(world.store) },
     { ...routing, kind: 'text', named: [], sourceItemIds: [], threadId: undefined },
     world.routing ?? routingConfig,
   );

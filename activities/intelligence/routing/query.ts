@@ -1,45 +1,46 @@
 /**
- * The full-text query that finds items similar to a subject: its title's words, the content words of the text's
- * opening (where a message says what it is about: "This patch adds …", the file it touches), then the text's most
- * repeated content words. A long body OR-ed whole would match nearly everything and cost a scan.
+ * The words that find items similar to a subject: its title's and its opening's content words, weighted by how
+ * often the subject uses them. How distinctive each word is, the search decides (memory/term-search.ts).
  */
+import type { WeightedTerm } from '../../memory/term-search';
 import { contentTerms } from '../extraction/language';
 
-export interface SimilarityQueryShape {
-  /** at most this many words of the title */
-  titleWords: number;
-  /** content words from this many characters at the start of the text */
-  leadChars: number;
-  /** then this many of the text's most repeated content words */
-  repeatedWords: number;
+export interface WeightedQueryShape {
+  /** a title word counts this many times a body word */
+  titleWeight: number;
+  /** how much of the text is read (where a message says what it is about) */
+  textChars: number;
+  /** at most this many words are offered to the search, the most frequent first */
+  maxWords: number;
 }
 
-export const DEFAULT_QUERY_SHAPE: SimilarityQueryShape = { titleWords: 12, leadChars: 0, repeatedWords: 10 };
+export const DEFAULT_WEIGHTED_QUERY: WeightedQueryShape = { titleWeight: 2, textChars: 3000, maxWords: 60 };
 
-export function similarityQuery(title: string, text: string, shape: SimilarityQueryShape = DEFAULT_QUERY_SHAPE): string | undefined {
-  const words = new Set(contentTerms(title).slice(0, shape.titleWords));
-  if (shape.leadChars > 0) for (const w of contentTerms(text.slice(0, shape.leadChars))) words.add(w);
-  let extra = 0;
-  for (const w of repeatedTerms(text)) {
-    if (extra >= shape.repeatedWords) break;
-    if (words.has(w)) continue;
-    words.add(w);
-    extra += 1;
+/**
+ * The subject as weighted words for an IDF-weighted search: each content word of the title and the text's opening
+ * weighs 1 + ln(how often it occurs), title occurrences counting `titleWeight` times; the search itself decides how
+ * distinctive each word is.
+ */
+export function weightedQueryTerms(title: string, text: string, shape: WeightedQueryShape = DEFAULT_WEIGHTED_QUERY): WeightedTerm[] {
+  const counts = new Map<string, number>();
+  const count = (words: readonly string[], by: number) => {
+    for (const w of words) counts.set(w, (counts.get(w) ?? 0) + by);
+  };
+  count(tokensOf(title), shape.titleWeight);
+  count(tokensOf(text.slice(0, shape.textChars)), 1);
+  return [...counts]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, shape.maxWords)
+    .map(([word, n]) => ({ word, weight: 1 + Math.log(n) }));
+}
+
+/** content words with repeats (contentTerms keeps each once): split into the words of their own */
+function tokensOf(text: string): string[] {
+  const out: string[] = [];
+  for (const token of text.toLowerCase().match(/[\p{L}\p{N}][\p{L}\p{N}_]*/gu) ?? []) {
+    if (token.length < 2 || /^\d+$/.test(token)) continue;
+    const [term] = contentTerms(token);
+    if (term) out.push(term);
   }
-  return words.size > 0 ? [...words].join(' ') : undefined;
-}
-
-/** content words (file paths and identifiers included) by how often the text repeats them, first seen first */
-function repeatedTerms(text: string): string[] {
-  const counts = new Map<string, { n: number; first: number }>();
-  const tokens = text.toLowerCase().match(/[\p{L}\p{N}][\p{L}\p{N}_./-]*[\p{L}\p{N}]/gu) ?? [];
-  const content = new Set(contentTerms(text.slice(0, 20_000)));
-  tokens.forEach((t, i) => {
-    if (t.length < 3 || /^\d+$/.test(t)) return;
-    if (!content.has(t) && !t.includes('/') && !t.includes('_')) return;
-    const c = counts.get(t) ?? { n: 0, first: i };
-    c.n += 1;
-    counts.set(t, c);
-  });
-  return [...counts].sort((a, b) => b[1].n - a[1].n || a[1].first - b[1].first).map(([w]) => w);
+  return out;
 }

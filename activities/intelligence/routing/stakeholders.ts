@@ -9,15 +9,17 @@
 import Graph from 'graphology';
 import { routingConfig, type RoutingConfig } from '../../../config/routing';
 import type { CoordinationGraph, DirectoryEntry, Edge, ProjectHistory } from '../../memory/coordination';
-import type { Hit, RetrievalFilter } from '../../memory/ports';
+import type { RetrievalFilter } from '../../memory/ports';
+import type { ItemHit, WeightedTerm } from '../../memory/term-search';
 import type { RoutingSubject, Stakeholder, StakeholderRole } from '../../../schemas/routing';
 import { contentTerms } from '../extraction/language';
-import { similarityQuery } from './query';
+import { weightedQueryTerms } from './query';
 
 export interface RoutingReads {
   graph: CoordinationGraph;
   history: ProjectHistory;
-  searchText(query: string, filter: RetrievalFilter, limit: number): Promise<Hit[]>;
+  /** items sharing distinctive words with the subject, that the asker may see (MemoryStore.searchWeightedTerms) */
+  similarItems(terms: readonly WeightedTerm[], filter: RetrievalFilter, limit: number): Promise<ItemHit[]>;
 }
 
 type Evidence = keyof RoutingConfig['weights'] | 'named' | 'org';
@@ -62,13 +64,13 @@ export async function resolveStakeholders(reads: RoutingReads, subject: RoutingS
     }
   };
 
-  const search = similarityQuery(subject.title, subject.text, config.similarQuery);
+  const terms = weightedQueryTerms(subject.title, subject.text, config.similarQuery);
   const [wroteTo, wroteToAsker, conversation, hits] = await Promise.all([
     config.weights.wroteTo ? reads.graph.edges(asker, 'out', edgeQuery) : Promise.resolve([]),
     config.weights.wroteToAsker ? reads.graph.edges(asker, 'in', edgeQuery) : Promise.resolve([]),
     subject.threadId && config.weights.conversation ? reads.graph.threadParticipants(subject.threadId, edgeQuery) : Promise.resolve([]),
-    search && (config.weights.similar || config.weights.askerSimilar)
-      ? reads.searchText(search, { visibleTo: [asker], until: at, since: new Date(at.getTime() - config.horizonDays * 86_400_000) }, config.similarItems * 3)
+    terms.length > 0 && (config.weights.similar || config.weights.askerSimilar)
+      ? reads.similarItems(terms, { visibleTo: [asker], until: at, since: new Date(at.getTime() - config.horizonDays * 86_400_000) }, config.similarItems)
       : Promise.resolve([]),
   ]);
 
@@ -77,17 +79,17 @@ export async function resolveStakeholders(reads: RoutingReads, subject: RoutingS
   addEvidence('conversation', edgeEvidence(conversation, (e) => `took part in ${plural(e.count, 'earlier message')} of this conversation`));
   for (const e of conversation) candidate(e.personId).inConversation = true;
 
-  // similar items: the people on them, weighted by how similar; the asker's own similar messages say whom they tell
-  const bestPerItem = new Map<string, number>();
-  for (const h of hits) if (!bestPerItem.has(h.itemId)) bestPerItem.set(h.itemId, h.score);
-  const similarIds = [...bestPerItem.keys()].slice(0, config.similarItems);
+  // similar items: the people on them, weighted by how similar and how recent; the asker's own similar messages say whom they tell
+  const bestPerItem = new Map(hits.map((h) => [h.itemId, h.score]));
+  const similarIds = [...bestPerItem.keys()];
   const items = await reads.graph.participantsOf(similarIds);
   const similar = new Map<string, { value: number; items: number; example?: string }>();
   const askerSimilar = new Map<string, { value: number; items: number; example?: string }>();
   for (const [rank, id] of similarIds.entries()) {
     const item = items.get(id);
     if (!item || item.threadId === subject.threadId && subject.threadId) continue; // the conversation counts once, above
-    const score = config.similarVote === 'rank' ? 1 / (1 + rank) : (bestPerItem.get(id) ?? 0);
+    const age = Math.max(0, at.getTime() - item.occurredAt.getTime()) / 86_400_000;
+    const score = (config.similarVote === 'rank' ? 1 / (1 + rank) : (bestPerItem.get(id) ?? 0)) * Math.pow(2, -age / config.similarHalfLifeDays);
     const bump = (m: typeof similar, personId: string) => {
       const s = m.get(personId) ?? { value: 0, items: 0 };
       s.value += score;

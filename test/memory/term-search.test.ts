@@ -1,0 +1,75 @@
+/**
+ * IDF-weighted term search (MemoryStore.searchWeightedTerms), on PGlite and PostgreSQL: a rare shared word decides
+ * over a common one, the caller's weights count, long items are damped, words in most chunks are left out, and a hit
+ * only ever goes to people on its access list.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LocalHashingEmbedder } from '../../activities/intelligence/embeddings/local';
+import { MemoryStore } from '../../activities/memory/store';
+import { DEFAULT_TERM_SEARCH } from '../../activities/memory/term-search';
+import { chooseVectorIndex } from '../../activities/memory/vector-index';
+import type { Item } from '../../schemas/entities';
+import { DB_FLAVORS, useTestDatabase } from '../support/db';
+import { ANA, at, BEN, CY, item, unit } from './fixtures';
+
+// "patch" is on every item; "gqspi" on one only; "clock" on two
+const corpus: Item[] = [
+  item('rare', { body: 'patch: zynqmp gqspi fix the build', access: [ANA, BEN], occurredAt: at(1) }),
+  item('clock-1', { body: 'patch: clock rate for the controller', access: [ANA, BEN, CY], occurredAt: at(2) }),
+  item('clock-2', { body: 'patch: clock gating on suspend', access: [ANA, BEN, CY], occurredAt: at(3) }),
+  item('common-1', { body: 'patch: typo in a comment', access: [ANA, BEN, CY], occurredAt: at(4) }),
+  item('common-2', { body: 'patch: whitespace', access: [ANA, BEN, CY], occurredAt: at(5) }),
+  item('private', { body: 'patch: gqspi secret board bring-up', access: [CY], occurredAt: at(6) }),
+  item('long-clock', { body: `patch: clock ${'unrelated words about many other things '.repeat(25)}`, access: [ANA, BEN, CY], occurredAt: at(7) }),
+];
+
+describe.each(DB_FLAVORS)('searchWeightedTerms on %s', (flavor) => {
+  const database = useTestDatabase(flavor);
+  let store: MemoryStore;
+
+  beforeAll(async () => {
+    const embedder = new LocalHashingEmbedder();
+    const vectors = await chooseVectorIndex(database.db, embedder.dimensions, { info: () => undefined });
+    store = new MemoryStore({ db: database.db, vectors, embedder });
+    await store.storeUnit('src', unit('corpus.json', { items: corpus }));
+  });
+
+  it('ranks the item sharing the rare word above those sharing only common ones', async () => {
+    const hits = await store.searchWeightedTerms([{ word: 'patch', weight: 3 }, { word: 'gqspi', weight: 1 }, { word: 'clock', weight: 1 }], { visibleTo: [ANA] }, 10);
+    expect(hits[0]?.itemId).toBe(corpus[0]!.id);
+    // the word on every chunk counts for nothing: items with only "patch" in common are not returned at all
+    expect(hits.map((h) => h.itemId)).not.toContain(corpus[3]!.id);
+  });
+
+  it('weighs words by what the caller gives them', async () => {
+    const heavyClock = await store.searchWeightedTerms([{ word: 'gqspi', weight: 1 }, { word: 'clock', weight: 10 }], { visibleTo: [ANA] }, 10);
+    expect(heavyClock[0]?.itemId).not.toBe(corpus[0]!.id);
+    expect([corpus[1]!.id, corpus[2]!.id]).toContain(heavyClock[0]?.itemId);
+  });
+
+  it('damps long items: a short item with the word ranks above a long one with it', async () => {
+    const hits = await store.searchWeightedTerms([{ word: 'clock', weight: 1 }], { visibleTo: [ANA] }, 10);
+    const ids = hits.map((h) => h.itemId);
+    expect(ids.indexOf(corpus[6]!.id)).toBeGreaterThan(ids.indexOf(corpus[1]!.id));
+  });
+
+  it('returns a hit only to people on its access list', async () => {
+    const forAna = await store.searchWeightedTerms([{ word: 'gqspi', weight: 1 }], { visibleTo: [ANA] }, 10);
+    expect(forAna.map((h) => h.itemId)).toEqual([corpus[0]!.id]);
+    const forCy = await store.searchWeightedTerms([{ word: 'gqspi', weight: 1 }], { visibleTo: [CY] }, 10);
+    expect(forCy.map((h) => h.itemId)).toEqual([corpus[5]!.id]);
+  });
+
+  it('leaves out words in more than the allowed share of chunks, however small the memory', async () => {
+    const strict = { ...DEFAULT_TERM_SEARCH, maxDocShare: 0.3, minDocCap: 0 };
+    // "clock" is on 3 of 7 items: above 30 %, so it no longer finds anything
+    expect(await store.searchWeightedTerms([{ word: 'clock', weight: 1 }], { visibleTo: [ANA] }, 10, strict)).toEqual([]);
+    expect((await store.searchWeightedTerms([{ word: 'clock', weight: 1 }], { visibleTo: [ANA] }, 10)).length).toBe(3);
+  });
+
+  it('answers nothing for no usable words, and stop words are not words', async () => {
+    expect(await store.searchWeightedTerms([], { visibleTo: [ANA] }, 10)).toEqual([]);
+    expect(await store.searchWeightedTerms([{ word: 'the', weight: 1 }], { visibleTo: [ANA] }, 10)).toEqual([]);
+    expect(await store.searchWeightedTerms([{ word: 'gqspi', weight: 0 }], { visibleTo: [ANA] }, 10)).toEqual([]);
+  });
+});

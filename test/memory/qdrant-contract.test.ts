@@ -6,7 +6,7 @@
  * The ranking and filtering themselves are checked by the vector-index suite against a live
  * Qdrant (QDRANT_URL).
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Db, VectorPoint } from '../../activities/memory/ports';
 import { DENSE_VECTOR, QdrantConfigError, QdrantVectorIndex, SPARSE_VECTOR } from '../../activities/memory/qdrant';
 import { documentSparseVector, querySparseVector, termIndex } from '../../activities/memory/qdrant/sparse-bm25';

@@ -54,6 +54,8 @@ export class QdrantVectorIndex implements VectorIndex {
   readonly collection: string;
   readonly model: string;
   readonly #client: QdrantClient;
+  /** host:port, for messages (never the key) */
+  readonly #host: string;
   #dimensions: number | undefined;
 
   constructor(opts: QdrantIndexOptions) {
@@ -74,6 +76,7 @@ export class QdrantVectorIndex implements VectorIndex {
     this.model = opts.model;
     // The client derives port and scheme from the URL; without a port in it, it would assume 6333.
     const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+    this.#host = `${url.hostname}:${port}`;
     const prefix = url.pathname.replace(/\/+$/, '');
     this.#client = new QdrantClient({
       // (the client ignores a path inside `url`: a reverse-proxy path goes in `prefix`)
@@ -89,7 +92,9 @@ export class QdrantVectorIndex implements VectorIndex {
 
   async ensureReady(dimensions: number): Promise<void> {
     if (!Number.isInteger(dimensions) || dimensions < 1) throw new Error(`vector dimensions must be a positive integer, got ${dimensions}`);
-    const { exists } = await this.#client.collectionExists(this.collection);
+    const { exists } = await this.#client.collectionExists(this.collection).catch((error: unknown) => {
+      throw this.#explainFirstContact(error);
+    });
     if (!exists) {
       try {
         await this.#client.createCollection(this.collection, {
@@ -176,6 +181,19 @@ export class QdrantVectorIndex implements VectorIndex {
       with_payload: [PAYLOAD.itemId, PAYLOAD.position],
     });
     return points.map(hitOf);
+  }
+
+  /** The first call's failure in words a person can act on: wrong URL or wrong key. */
+  #explainFirstContact(error: unknown): unknown {
+    const status = statusOf(error);
+    const where = `Qdrant at ${this.#host}`;
+    if (status === 401 || status === 403) {
+      return new Error(`${where} refused the request (HTTP ${status}): check QDRANT_API_KEY`, { cause: error });
+    }
+    if (status === undefined) {
+      return new Error(`${where} is not reachable (${error instanceof Error ? error.message : String(error)}): check QDRANT_URL`, { cause: error });
+    }
+    return error;
   }
 
   #pointStruct(p: VectorPoint): Schemas['PointStruct'] {

@@ -267,6 +267,16 @@ describe('QdrantVectorIndex against Qdrant 1.18 OpenAPI', () => {
     await expect(index.query([1, 0, 0, 0], { visibleTo: [ANA] }, 3)).rejects.toMatchObject({ status: 500 });
   });
 
+  it('names the setting to fix when the server cannot be reached or refuses the key', async () => {
+    server.failNext.set('collection_exists', [401]);
+    await expect(newIndex({ apiKey: 'wrong' }).ensureReady(DIMS)).rejects.toThrow(/HTTP 401\): check QDRANT_API_KEY/);
+    const closed = new QdrantContractServer(schema);
+    await closed.start();
+    await closed.stop(); // a port nobody listens on any more
+    const unreachable = new QdrantVectorIndex({ url: closed.url, model: MODEL });
+    await expect(unreachable.ensureReady(DIMS)).rejects.toThrow(/not reachable .*check QDRANT_URL/);
+  });
+
   it('says what is wrong with its configuration', () => {
     expect(() => new QdrantVectorIndex({ url: 'localhost:6333', model: MODEL })).toThrow(QdrantConfigError);
     expect(() => new QdrantVectorIndex({ url: 'ftp://q', model: MODEL })).toThrow(/http/);

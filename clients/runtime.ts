@@ -107,7 +107,7 @@ export async function openStack(options: StackOptions): Promise<Stack> {
     closers.push(() => db.close());
     await migrate(db);
     const embedder = new LocalHashingEmbedder();
-    const vectors = await chooseVectorIndex(db, embedder.dimensions, log);
+    const vectors = await chooseVectorIndex(db, embedder.dimensions, log, { model: embedder.model });
     const store = new MemoryStore({ db, vectors, embedder });
     const sources = new SourceRegistry({ db });
     const decisions = new DecisionStore({ db });

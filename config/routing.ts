@@ -31,6 +31,8 @@ export interface RoutingConfig {
   };
   /** how many similar items to read (the k of the nearest-neighbour vote) */
   similarItems: number;
+  /** how many of the asker's own similar items to read */
+  askerSimilarItems: number;
   /** the weighted words similar items are searched by, from the subject's title and text */
   similarQuery: WeightedQueryShape;
   /** a similar item's vote halves every this many days: who was on last month's similar thread matters more */
@@ -57,8 +59,9 @@ export const routingConfig: RoutingConfig = {
   halfLifeDays: 30,
   horizonDays: 730,
   recentDays: 30,
-  weights: { wroteTo: 1, wroteToAsker: 0, conversation: 1, similar: 1.5, askerSimilar: 0.5, relatedDecisions: 1, coInvolved: 0 },
+  weights: { wroteTo: 1, wroteToAsker: 0, conversation: 2, similar: 1.5, askerSimilar: 0.5, relatedDecisions: 1, coInvolved: 0 },
   similarItems: 30,
+  askerSimilarItems: 20,
   similarQuery: { titleWeight: 2, textChars: 3000, maxWords: 60 },
   similarHalfLifeDays: 180,
   similarVote: 'score',

@@ -18,7 +18,7 @@ import {
   type Quarantined,
 } from '../../schemas/entities';
 import { reciprocalRankFusion } from './fusion';
-import { searchWeightedTerms, TermStatistics, type ItemHit, type TermSearchOptions, type WeightedTerm } from './term-search';
+import { searchWeightedTerms, TermStatistics, type ItemHit, type TermSearchOptions, type TermSearchScope, type WeightedTerm } from './term-search';
 import { retrievalConditions, SqlParams } from './filters';
 import { chunkIdOf, removeStoredUnit, storeParsedUnit } from './ingest';
 import {
@@ -381,8 +381,8 @@ export class MemoryStore {
   }
 
   /** Items sharing distinctive words with the query, IDF-weighted (term-search.ts). */
-  async searchWeightedTerms(terms: readonly WeightedTerm[], filter: RetrievalFilter, limit: number, options?: TermSearchOptions): Promise<ItemHit[]> {
-    return searchWeightedTerms(this.#db, terms, filter, limit, options, this.#termStatistics);
+  async searchWeightedTerms(terms: readonly WeightedTerm[], filter: RetrievalFilter, limit: number, scope?: TermSearchScope, options?: TermSearchOptions): Promise<ItemHit[]> {
+    return searchWeightedTerms(this.#db, terms, filter, limit, scope, options, this.#termStatistics);
   }
 
   /** Nearest chunks to the embedded query, filtered inside the vector index. */

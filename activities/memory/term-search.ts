@@ -31,6 +31,12 @@ export interface TermSearchOptions {
 
 export const DEFAULT_TERM_SEARCH: TermSearchOptions = { maxDocShare: 0.2, minDocCap: 2000, maxTerms: 30, lengthDamping: 0.3 };
 
+/** narrower than a RetrievalFilter, for this search only */
+export interface TermSearchScope {
+  /** only items this person wrote */
+  authorId?: string;
+}
+
 export interface ItemHit {
   itemId: string;
   score: number;
@@ -90,6 +96,7 @@ export async function searchWeightedTerms(
   terms: readonly WeightedTerm[],
   filter: RetrievalFilter,
   limit: number,
+  scope: TermSearchScope = {},
   options: TermSearchOptions = DEFAULT_TERM_SEARCH,
   statistics: TermStatistics = new TermStatistics(),
 ): Promise<ItemHit[]> {
@@ -111,7 +118,10 @@ export async function searchWeightedTerms(
   const params = new SqlParams();
   const words = params.add(chosen.map((t) => t.word));
   const weights = params.add(chosen.map((t) => t.w));
-  const where = retrievalConditions(filter, { access: 'i.access', kind: 'i.kind', itemId: 'i.id', threadId: 'i.thread_id', occurredAt: 'i.occurred_at' }, params);
+  const where = [
+    retrievalConditions(filter, { access: 'i.access', kind: 'i.kind', itemId: 'i.id', threadId: 'i.thread_id', occurredAt: 'i.occurred_at' }, params),
+    ...(scope.authorId ? [`i.author_id = ${params.add(scope.authorId)}`] : []),
+  ].join(' AND ');
   const { rows } = await db.query<{ item_id: string; score: number }>(
     `WITH terms AS (
        SELECT u.word, u.w, plainto_tsquery('english', u.word) AS query FROM unnest(${words}::text[], ${weights}::float8[]) AS u(word, w)

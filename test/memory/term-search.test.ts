@@ -63,8 +63,16 @@ describe.each(DB_FLAVORS)('searchWeightedTerms on %s', (flavor) => {
   it('leaves out words in more than the allowed share of chunks, however small the memory', async () => {
     const strict = { ...DEFAULT_TERM_SEARCH, maxDocShare: 0.3, minDocCap: 0 };
     // "clock" is on 3 of 7 items: above 30 %, so it no longer finds anything
-    expect(await store.searchWeightedTerms([{ word: 'clock', weight: 1 }], { visibleTo: [ANA] }, 10, strict)).toEqual([]);
+    expect(await store.searchWeightedTerms([{ word: 'clock', weight: 1 }], { visibleTo: [ANA] }, 10, {}, strict)).toEqual([]);
     expect((await store.searchWeightedTerms([{ word: 'clock', weight: 1 }], { visibleTo: [ANA] }, 10)).length).toBe(3);
+  });
+
+  it('narrows to one author when asked', async () => {
+    const all = await store.searchWeightedTerms([{ word: 'clock', weight: 1 }], { visibleTo: [ANA] }, 10);
+    expect(all.length).toBe(3);
+    expect(await store.searchWeightedTerms([{ word: 'clock', weight: 1 }], { visibleTo: [ANA] }, 10, { authorId: BEN })).toEqual([]);
+    const byAna = await store.searchWeightedTerms([{ word: 'clock', weight: 1 }], { visibleTo: [ANA] }, 10, { authorId: ANA });
+    expect(byAna.map((h) => h.itemId).sort()).toEqual(all.map((h) => h.itemId).sort());
   });
 
   it('answers nothing for no usable words, and stop words are not words', async () => {

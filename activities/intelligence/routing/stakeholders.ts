@@ -10,7 +10,7 @@ import Graph from 'graphology';
 import { routingConfig, type RoutingConfig } from '../../../config/routing';
 import type { CoordinationGraph, DirectoryEntry, Edge, ProjectHistory } from '../../memory/coordination';
 import type { RetrievalFilter } from '../../memory/ports';
-import type { ItemHit, WeightedTerm } from '../../memory/term-search';
+import type { ItemHit, TermSearchScope, WeightedTerm } from '../../memory/term-search';
 import type { RoutingSubject, Stakeholder, StakeholderRole } from '../../../schemas/routing';
 import { contentTerms } from '../extraction/language';
 import { weightedQueryTerms } from './query';
@@ -19,7 +19,7 @@ export interface RoutingReads {
   graph: CoordinationGraph;
   history: ProjectHistory;
   /** items sharing distinctive words with the subject, that the asker may see (MemoryStore.searchWeightedTerms) */
-  similarItems(terms: readonly WeightedTerm[], filter: RetrievalFilter, limit: number): Promise<ItemHit[]>;
+  similarItems(terms: readonly WeightedTerm[], filter: RetrievalFilter, limit: number, scope?: TermSearchScope): Promise<ItemHit[]>;
 }
 
 type Evidence = keyof RoutingConfig['weights'] | 'named' | 'org';
@@ -65,13 +65,13 @@ export async function resolveStakeholders(reads: RoutingReads, subject: RoutingS
   };
 
   const terms = weightedQueryTerms(subject.title, subject.text, config.similarQuery);
-  const [wroteTo, wroteToAsker, conversation, hits] = await Promise.all([
+  const visible: RetrievalFilter = { visibleTo: [asker], until: at, since: new Date(at.getTime() - config.horizonDays * 86_400_000) };
+  const [wroteTo, wroteToAsker, conversation, hits, ownHits] = await Promise.all([
     config.weights.wroteTo ? reads.graph.edges(asker, 'out', edgeQuery) : Promise.resolve([]),
     config.weights.wroteToAsker ? reads.graph.edges(asker, 'in', edgeQuery) : Promise.resolve([]),
     subject.threadId && config.weights.conversation ? reads.graph.threadParticipants(subject.threadId, edgeQuery) : Promise.resolve([]),
-    terms.length > 0 && (config.weights.similar || config.weights.askerSimilar)
-      ? reads.similarItems(terms, { visibleTo: [asker], until: at, since: new Date(at.getTime() - config.horizonDays * 86_400_000) }, config.similarItems)
-      : Promise.resolve([]),
+    terms.length > 0 && config.weights.similar ? reads.similarItems(terms, visible, config.similarItems) : Promise.resolve([]),
+    terms.length > 0 && config.weights.askerSimilar ? reads.similarItems(terms, visible, config.askerSimilarItems, { authorId: asker }) : Promise.resolve([]),
   ]);
 
   addEvidence('wroteTo', edgeEvidence(wroteTo, (e) => `you wrote to them ${plural(e.count, 'time')}${recentPart(e, config)}`));
@@ -79,35 +79,31 @@ export async function resolveStakeholders(reads: RoutingReads, subject: RoutingS
   addEvidence('conversation', edgeEvidence(conversation, (e) => `took part in ${plural(e.count, 'earlier message')} of this conversation`));
   for (const e of conversation) candidate(e.personId).inConversation = true;
 
-  // similar items: the people on them, weighted by how similar and how recent; the asker's own similar messages say whom they tell
-  const bestPerItem = new Map(hits.map((h) => [h.itemId, h.score]));
-  const similarIds = [...bestPerItem.keys()];
-  const items = await reads.graph.participantsOf(similarIds);
-  const similar = new Map<string, { value: number; items: number; example?: string }>();
-  const askerSimilar = new Map<string, { value: number; items: number; example?: string }>();
-  for (const [rank, id] of similarIds.entries()) {
-    const item = items.get(id);
-    if (!item || item.threadId === subject.threadId && subject.threadId) continue; // the conversation counts once, above
-    const age = Math.max(0, at.getTime() - item.occurredAt.getTime()) / 86_400_000;
-    const score = (config.similarVote === 'rank' ? 1 / (1 + rank) : (bestPerItem.get(id) ?? 0)) * Math.pow(2, -age / config.similarHalfLifeDays);
-    const bump = (m: typeof similar, personId: string) => {
-      const s = m.get(personId) ?? { value: 0, items: 0 };
-      s.value += score;
-      s.items += 1;
-      // quote only what the person may see themselves: the reason may reach them (`myc why`)
-      if (!s.example && item.title && item.access.includes(personId)) s.example = item.title;
-      m.set(personId, s);
-    };
-    for (const p of item.people) bump(similar, p);
-    if (item.authorId === asker) for (const p of item.people) if (p !== asker) bump(askerSimilar, p);
-  }
-  const n = similarIds.length;
-  if (config.weights.similar) {
-    addEvidence('similar', new Map([...similar].map(([p, s]) => [p, { value: s.value, text: `was on ${s.items} of the ${n} most similar conversations${s.example ? `, e.g. ${quote(s.example)}` : ''}` }])));
-  }
-  if (config.weights.askerSimilar) {
-    addEvidence('askerSimilar', new Map([...askerSimilar].map(([p, s]) => [p, { value: s.value, text: `you wrote to them about similar things ${plural(s.items, 'time')}${s.example ? `, e.g. ${quote(s.example)}` : ''}` }])));
-  }
+  // similar items: the people on them, weighted by how similar and how recent; the asker's own similar messages,
+  // searched apart (they are few among everyone's), say whom the asker tells about such things
+  const items = await reads.graph.participantsOf([...new Set([...hits, ...ownHits].map((h) => h.itemId))]);
+  const vote = (found: readonly ItemHit[], skip?: string) => {
+    const out = new Map<string, { value: number; items: number; example?: string }>();
+    for (const [rank, hit] of found.entries()) {
+      const item = items.get(hit.itemId);
+      if (!item || (subject.threadId && item.threadId === subject.threadId)) continue; // the conversation counts once, above
+      const age = Math.max(0, at.getTime() - item.occurredAt.getTime()) / 86_400_000;
+      const score = (config.similarVote === 'rank' ? 1 / (1 + rank) : hit.score) * Math.pow(2, -age / config.similarHalfLifeDays);
+      for (const personId of item.people) {
+        if (personId === skip) continue;
+        const s = out.get(personId) ?? { value: 0, items: 0 };
+        s.value += score;
+        s.items += 1;
+        // quote only what the person may see themselves: the reason may reach them (`myc why`)
+        if (!s.example && item.title && item.access.includes(personId)) s.example = item.title;
+        out.set(personId, s);
+      }
+    }
+    return out;
+  };
+  const example = (s: { example?: string }) => (s.example ? `, e.g. ${quote(s.example)}` : '');
+  addEvidence('similar', new Map([...vote(hits)].map(([p, s]) => [p, { value: s.value, text: `was on ${s.items} of the ${hits.length} most similar conversations${example(s)}` }])));
+  addEvidence('askerSimilar', new Map([...vote(ownHits, asker)].map(([p, s]) => [p, { value: s.value, text: `you wrote to them about similar things ${plural(s.items, 'time')}${example(s)}` }])));
 
   // project history: who decided or owns related decisions
   if (config.weights.relatedDecisions) {

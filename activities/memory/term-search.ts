@@ -29,7 +29,7 @@ export interface TermSearchOptions {
   lengthDamping: number;
 }
 
-export const DEFAULT_TERM_SEARCH: TermSearchOptions = { maxDocShare: 0.2, minDocCap: 2000, maxTerms: 30, lengthDamping: 0.3 };
+export const DEFAULT_TERM_SEARCH: TermSearchOptions = { maxDocShare: 0.05, minDocCap: 2000, maxTerms: 30, lengthDamping: 0.3 };
 
 /** narrower than a RetrievalFilter, for this search only */
 export interface TermSearchScope {
@@ -116,21 +116,17 @@ export async function searchWeightedTerms(
   if (chosen.length === 0) return [];
 
   const params = new SqlParams();
-  const words = params.add(chosen.map((t) => t.word));
-  const weights = params.add(chosen.map((t) => t.w));
+  // one index scan per word, each with its word as a constant: a join against a list of queries lets the planner
+  // test every chunk against every word instead
+  const perWord = chosen.map(
+    (t) => `SELECT DISTINCT c.item_id, ${params.add(t.w)}::float8 AS w FROM chunks c WHERE c.tsv @@ plainto_tsquery('english', ${params.add(t.word)})`,
+  );
   const where = [
     retrievalConditions(filter, { access: 'i.access', kind: 'i.kind', itemId: 'i.id', threadId: 'i.thread_id', occurredAt: 'i.occurred_at' }, params),
     ...(scope.authorId ? [`i.author_id = ${params.add(scope.authorId)}`] : []),
   ].join(' AND ');
   const { rows } = await db.query<{ item_id: string; score: number }>(
-    `WITH terms AS (
-       SELECT u.word, u.w, plainto_tsquery('english', u.word) AS query FROM unnest(${words}::text[], ${weights}::float8[]) AS u(word, w)
-     ),
-     matched AS (
-       SELECT c.item_id, t.word, max(t.w) AS w
-       FROM terms t JOIN chunks c ON c.tsv @@ t.query
-       GROUP BY c.item_id, t.word
-     )
+    `WITH matched AS MATERIALIZED (${perWord.join(' UNION ALL ')})
      SELECT i.id AS item_id, sum(m.w) / power(greatest(length(i.body), 200)::float8, ${params.add(options.lengthDamping)}) AS score
      FROM matched m JOIN items i ON i.id = m.item_id
      WHERE ${where}

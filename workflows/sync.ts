@@ -33,6 +33,7 @@ import type { Activities } from '../activities';
 import type { SyncSourceDescription } from '../activities/connector-sync';
 import type { CompletionEvidence } from '../schemas/memory';
 import { providerTaskQueue, temporalConfig, type ConnectorQueueProvider } from '../temporal.config';
+import { SourceFailureType } from '../activities/providers/failure-types';
 import { durationMs } from './duration';
 import { SourceIdAttribute } from './search-attributes';
 import { progressQuery, requestSyncSignal, type SyncInput, type SyncProgress, type SyncResult } from './sync-defs';
@@ -58,7 +59,7 @@ const { describeSyncSource, pauseSource } = proxyActivities<Activities>(temporal
 const { sweepStream } = proxyActivities<Activities>({ ...temporalConfig.activities.store, startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute' });
 
 /** the failure type a connector's page ends with when the provider refuses the source's credentials */
-const SOURCE_AUTH_FAILED = 'SourceAuthFailed';
+const SOURCE_AUTH_FAILED = SourceFailureType.AuthFailed;
 
 /** The page activity of a provider, on that provider's task queue. */
 function pageActivitiesFor(provider: ConnectorQueueProvider) {

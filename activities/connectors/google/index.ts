@@ -23,8 +23,8 @@ import { orgDirectory, type OrgDirectory } from './org';
 
 export { GoogleSourceConfig, isUserCalendar } from './config';
 export type { GoogleCredentials, GoogleSourceConfigInput, GoogleTokenProvider, ServiceAccountKey } from './config';
-export { GOOGLE_READ_SCOPES, GoogleTokenError } from './auth';
-export { googleSourceFailure, SOURCE_AUTH_FAILED } from './errors';
+export { GOOGLE_READ_SCOPES } from './auth';
+export { googleSourceFailure } from './errors';
 export { channelPrefix, channelsToRenew, CHANNEL_TTL_MS, renewChannels, RENEW_BEFORE_MS, watchableStreams } from './channels';
 export type { ChannelDeps, ChannelPlan, RenewedChannels } from './channels';
 export { GOOGLE_CONNECTOR_VERSION } from './context';

@@ -27,8 +27,8 @@ import { channelThreadUnits, type GraphChannel, type GraphChatMessage } from './
 import { readTranscripts } from './transcripts';
 
 export type { MicrosoftCredentials } from './graph';
+export { refreshTokenTokens } from './auth';
 export { MicrosoftSubscriptions, type SubscriptionTarget } from './subscriptions';
-export { SubscriptionChannelStore } from './channels';
 export { SourceFailureType, microsoftFailure } from './errors';
 
 const ALL_CHANNELS = '*';
@@ -219,8 +219,13 @@ export class MicrosoftConnector implements Connector {
 }
 
 /** The connector of one Microsoft source. `config` is parsed (and defaulted) here; secrets stay in `credentials`. */
-export function createMicrosoftConnector(config: z.input<typeof MicrosoftSourceConfig>, credentials: MicrosoftCredentials): MicrosoftConnector {
+export function createMicrosoftConnector(
+  config: z.input<typeof MicrosoftSourceConfig>,
+  credentials: MicrosoftCredentials,
+  options: { baseUrl?: string } = {},
+): MicrosoftConnector {
   const parsed = MicrosoftSourceConfig.parse(config);
-  const baseUrl = parsed.baseUrl ?? process.env.MYCELIUM_GRAPH_BASE_URL;
+  // the source's own baseUrl, else the deployment's (MYCELIUM_GRAPH_BASE_URL, given by the framework), else Graph
+  const baseUrl = parsed.baseUrl ?? options.baseUrl ?? process.env.MYCELIUM_GRAPH_BASE_URL;
   return new MicrosoftConnector(parsed, GraphReader.create(credentials, baseUrl));
 }

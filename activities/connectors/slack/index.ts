@@ -9,7 +9,6 @@ import type { SlackSourceConfigInput } from './config';
 
 export { SlackSourceConfig, parseSlackSourceConfig, type SlackSourceConfigInput, DEFAULT_SLACK_BASE_URL, DEFAULT_RECHECK_DAYS, SLACK_BASE_URL_ENV } from './config';
 export { SlackConnector } from './connector';
-export { SOURCE_AUTH_FAILED, slackSourceFailure } from './errors';
 export { USERS_STREAM } from './people';
 export { CHANNELS_STREAM, threadPath } from './threads';
 export type { ChannelsPage } from './channels';

@@ -6,7 +6,10 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSlackConnector, SOURCE_AUTH_FAILED, threadPath } from '../../../activities/connectors/slack';
+import { createSlackConnector, threadPath } from '../../../activities/connectors/slack';
+import { SourceFailureType } from '../../../activities/providers/errors';
+
+const SOURCE_AUTH_FAILED = SourceFailureType.AuthFailed;
 import { tsOf } from '../../../activities/connectors/slack/ts';
 import { OUTSIDE_OPT_IN, type Item } from '../../../schemas/entities';
 import { type FakeMessage, type FakeSlackApi, startFakeSlackApi } from '../../support/fake-slack-api';
@@ -310,7 +313,7 @@ describe('errors', () => {
         (error: unknown) => error,
       );
       expect(failure).toBeInstanceOf(ApplicationFailure);
-      expect(failure).toMatchObject({ type: 'DeliveryRateLimited', nonRetryable: false, nextRetryDelay: 7000 });
+      expect(failure).toMatchObject({ type: SourceFailureType.RateLimited, nonRetryable: false, nextRetryDelay: 7000 });
     }
     // no retries inside the SDK: exactly one HTTP request per attempt
     expect(slack.calls('conversations.history')).toHaveLength(1 + 3);

@@ -50,3 +50,14 @@ export function providerEndpoints(env: Env = process.env): ProviderEndpoints {
     microsoftLogin: baseUrl(env, 'MYCELIUM_GRAPH_LOGIN_URL', DEFAULT_ENDPOINTS.microsoftLogin),
   };
 }
+
+/**
+ * The service's public base URL (MYCELIUM_PUBLIC_URL, e.g. https://mycelium.acme.com): where providers deliver push
+ * notifications (/webhooks/…). Undefined when not set: push channels are then not set up, and sources are kept
+ * fresh by their scheduled syncs alone. Google requires HTTPS on a verified domain; Graph requires HTTPS.
+ */
+export function servicePublicUrl(env: Env = process.env): string | undefined {
+  const raw = env.MYCELIUM_PUBLIC_URL?.trim();
+  if (!raw) return undefined;
+  return baseUrl(env, 'MYCELIUM_PUBLIC_URL', raw);
+}

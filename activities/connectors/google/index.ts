@@ -69,20 +69,25 @@ export function createGoogleConnector(config: GoogleSourceConfigInput, credentia
     ...(parsed.drive ? [DRIVE_STREAM] : []),
   ];
 
+  const readStreamPage = async (rc: GoogleReadContext, stream: string, cursor: StreamCursor | null): Promise<StreamPage> => {
+    const calendarId = calendars.get(stream);
+    if (calendarId !== undefined) return readCalendarPage(rc, calendarId, cursor);
+    const mailbox = mailboxes.get(stream);
+    if (mailbox !== undefined) return readGmailPage(rc, mailbox, cursor);
+    if (stream === DRIVE_STREAM && parsed.drive) return readDrivePage(rc, cursor);
+    if (stream === DIRECTORY_STREAM && parsed.directory) return readDirectoryPage(rc, cursor);
+    throw new Error(`google source ${rc.ctx.sourceId} has no stream "${stream}" (it reads: ${streams.join(', ')})`);
+  };
+
   return {
     provider: 'google',
     config: parsed,
     apis,
     streams: () => [...streams],
     async readPage(stream: string, cursor: StreamCursor | null, ctx: ConnectorContext): Promise<StreamPage> {
-      const rc: GoogleReadContext = { apis, config: parsed, ctx, org, folderNames };
-      const calendarId = calendars.get(stream);
-      if (calendarId !== undefined) return readCalendarPage(rc, calendarId, cursor);
-      const mailbox = mailboxes.get(stream);
-      if (mailbox !== undefined) return readGmailPage(rc, mailbox, cursor);
-      if (stream === DRIVE_STREAM && parsed.drive) return readDrivePage(rc, cursor);
-      if (stream === DIRECTORY_STREAM && parsed.directory) return readDirectoryPage(rc, cursor);
-      throw new Error(`google source ${ctx.sourceId} has no stream "${stream}" (it reads: ${streams.join(', ')})`);
+      const rc: GoogleReadContext = { apis, config: parsed, ctx, org, folderNames, heldBack: [] };
+      const page = await readStreamPage(rc, stream, cursor);
+      return { ...page, heldBack: rc.heldBack };
     },
   };
 }

@@ -16,7 +16,7 @@ import { unitPath } from '../port';
 import { DAY_MS } from '../files/common';
 import { eventUnit, type GraphEvent } from './calendar';
 import { readChats } from './chats';
-import { OUTLOOK_PREFER } from './common';
+import { collectHeldBack, OUTLOOK_PREFER } from './common';
 import { isRemoved, readDelta, type DeltaSource } from './delta';
 import { readDirectory } from './directory';
 import { microsoftFailure } from './errors';
@@ -99,7 +99,8 @@ export class MicrosoftConnector implements Connector {
   readonly provider = 'microsoft' as const;
   constructor(
     private readonly config: MicrosoftSourceConfig,
-    private readonly graph: GraphReader,
+    /** (read by the push upkeep, which creates and renews this source's subscriptions through it) */
+    readonly graph: GraphReader,
   ) {}
 
   streams(): string[] {
@@ -138,6 +139,14 @@ export class MicrosoftConnector implements Connector {
   }
 
   async readPage(stream: string, cursor: StreamCursor | null, ctx: ConnectorContext): Promise<StreamPage> {
+    // a context of this page's own, so what it holds back is collected for this page only
+    const pageCtx: ConnectorContext = { ...ctx };
+    const heldBack = collectHeldBack(pageCtx);
+    const page = await this.readStreamPage(stream, cursor, pageCtx);
+    return { ...page, heldBack };
+  }
+
+  private async readStreamPage(stream: string, cursor: StreamCursor | null, ctx: ConnectorContext): Promise<StreamPage> {
     const parsed = parseStream(stream);
     try {
       switch (parsed.kind) {

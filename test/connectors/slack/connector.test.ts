@@ -177,7 +177,9 @@ describe('channels stream', () => {
     expect(everything).not.toContain('never read');
     expect(everything).not.toContain('a DM');
 
-    const heldBack = pass.pages.flatMap((p) => p.heldBack ?? []);
+    const heldBack = pass.pages.flatMap((p) => p.heldBack ?? []).flatMap((h) => h.authors);
+    // recorded per thread: each entry names the unit path of the thread it came from
+    expect(pass.pages.flatMap((p) => p.heldBack ?? []).every((h) => h.path.startsWith('channels/'))).toBe(true);
     expect(heldBack).toEqual(
       expect.arrayContaining([
         { id: 'dave@outside.test', name: 'Dave Outside', items: 1 },

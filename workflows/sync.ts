@@ -33,7 +33,7 @@ import type { Activities } from '../activities';
 import type { SyncSourceDescription } from '../activities/connector-sync';
 import type { CompletionEvidence } from '../schemas/memory';
 import { providerTaskQueue, temporalConfig, type ConnectorQueueProvider } from '../temporal.config';
-import { SourceFailureType } from '../activities/providers/failure-types';
+import { SourceFailureType } from './source-failures';
 import { durationMs } from './duration';
 import { SourceIdAttribute } from './search-attributes';
 import { progressQuery, requestSyncSignal, type SyncInput, type SyncProgress, type SyncResult } from './sync-defs';

@@ -15,7 +15,7 @@ import { GaxiosError } from 'googleapis-common';
 import { GraphError } from '@microsoft/microsoft-graph-client';
 import { WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIRequestError } from '@slack/web-api';
 import { retryAfterMs } from '../intelligence/extraction/errors';
-import { SourceFailureType } from './failure-types';
+import { SourceFailureType } from '../../workflows/source-failures';
 
 export type ProviderName = 'google' | 'microsoft' | 'slack';
 
@@ -39,7 +39,7 @@ export const DeliveryFailureType = {
 export type DeliveryFailureType = (typeof DeliveryFailureType)[keyof typeof DeliveryFailureType];
 
 /** The failure types a connector's activity ends with; the sync workflow pauses the source on `SourceAuthFailed`. */
-export { SourceFailureType } from './failure-types';
+export { SourceFailureType } from '../../workflows/source-failures';
 
 type FailureTypes = Record<FailureClass, string>;
 

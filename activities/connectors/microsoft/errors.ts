@@ -7,7 +7,7 @@ import { GraphError } from '@microsoft/microsoft-graph-client';
 import type { ApplicationFailure } from '@temporalio/common';
 import { providerFailure } from '../../providers/errors';
 
-export { SourceFailureType } from '../../providers/failure-types';
+export { SourceFailureType } from '../../../workflows/source-failures';
 
 /** Any error of a Graph call (or of the token request before it) as the ApplicationFailure Temporal retries by. */
 export function microsoftFailure(error: unknown): ApplicationFailure {

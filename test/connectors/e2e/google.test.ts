@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOperation } from '../../../clients/registry';
+import { desiredSchedules, pushUpkeepScheduleId } from '../../../clients/schedules';
+import { PUSH_UPKEEP_WORKFLOW_TYPE } from '../../../workflows/push-upkeep-defs';
 import { invoke } from '../../../clients/registry/invoke';
 import { WebhookStore } from '../../../activities/memory/webhooks';
 import { syncWorkflowId } from '../../../workflows/ids';
@@ -98,6 +100,16 @@ describe('Google Workspace through the service: sources add → syncSource → m
     expect(JSON.parse(watch[0]!.body)).toMatchObject({ type: 'web_hook', address: `${PUBLIC_URL}/webhooks/google/drive` });
     const channels = await new WebhookStore({ db: stack.db }).list(SOURCE);
     expect(channels.map((c) => [c.provider, c.status])).toEqual([['google', 'active']]);
+  });
+
+  it('the source has a push Schedule of its own, whose workflow keeps the channel (fresh: nothing to renew) on the google queue', async () => {
+    const push = (await desiredSchedules(stack)).find((d) => d.scheduleId === pushUpkeepScheduleId(SOURCE));
+    expect(push).toMatchObject({ kind: 'push', workflowType: PUSH_UPKEEP_WORKFLOW_TYPE, args: [{ sourceId: SOURCE, provider: 'google' }] });
+    const upkeep = await stack.client.workflow.execute(PUSH_UPKEEP_WORKFLOW_TYPE, { workflowId: `push-test-${SOURCE}`, taskQueue: stack.taskQueue, args: push!.args });
+    expect(upkeep).toMatchObject({ sourceId: SOURCE, opened: [], renewed: [], stopped: [] });
+    const history = (await stack.client.workflow.getHandle(`push-test-${SOURCE}`).fetchHistory()).events ?? [];
+    const scheduled = history.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'maintainPush');
+    expect(scheduled?.activityTaskScheduledEventAttributes?.taskQueue?.name).toBe(`${stack.taskQueue}-google`);
   });
 
   it('a restricted Doc is found by the people it is shared with only; the mail by its recipients', async () => {

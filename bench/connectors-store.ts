@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   const pages: StreamPage[] = [];
   let cursor: StreamCursor | null = null;
   for (;;) {
-    const page = await connector.readPage('channels', cursor, { sourceId: SOURCE, directory: directoryFrom(people), now: new Date(), log: pino({ level: 'silent' }), heartbeat: () => undefined });
+    const page: StreamPage = await connector.readPage('channels', cursor, { sourceId: SOURCE, directory: directoryFrom(people), now: new Date(), log: pino({ level: 'silent' }), heartbeat: () => undefined });
     pages.push(page);
     cursor = page.cursor;
     if (!page.more) break;

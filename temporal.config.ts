@@ -31,6 +31,12 @@ export const temporalConfig = {
   schedules: {
     syncSources: { every: '5 minutes' },
     watchCalendars: { every: '15 minutes' },
+    /**
+     * Google watch channels and Graph subscriptions of each Google / Microsoft source are renewed on this schedule
+     * too (beside every sync pass): well inside the shortest renewal margin (Teams subscriptions live an hour and
+     * are renewed in their last 20 minutes)
+     */
+    pushUpkeep: { every: '10 minutes' },
   },
   /** followUpUnresolvedDecision: working days in the owner's timezone and hours (workflows/cadence.ts) */
   followUp: {
@@ -69,6 +75,11 @@ export const temporalConfig = {
       // bounded: rate limits wait out their Retry-After (nextRetryDelay) between attempts; refused credentials are
       // not retried at all (SourceAuthFailed is non-retryable) — the workflow pauses the source instead
       retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 8 },
+    },
+    /** renewing a source's push channels (provider requests): bounded; a failure leaves the scheduled syncs working */
+    pushUpkeep: {
+      startToCloseTimeout: '2 minutes',
+      retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 4 },
     },
     /** reading and writing our own stores: fast, retried a few times */
     store: {

@@ -2,8 +2,9 @@
  * The pipeline that runs any API connector (activities/connectors/port.ts), page by page, for syncSource:
  *
  *   describeSyncSource  what the source is (kind, status, streams) — the workflow picks the provider's queue from it
- *   syncStreamPage      read the stream's cursor → connector.readPage → store every unit (idempotent upserts by
- *                       content hash) → remove the deleted ones → mark the listed units seen (full passes) → THEN
+ *   syncStreamPage      read the stream's cursor → connector.readPage → store the page's units in one transaction
+ *                       (idempotent upserts by content hash; who was held back recorded with them) → remove the
+ *                       deleted ones → mark the listed units seen (full passes) → THEN
  *                       commit the cursor. A crash anywhere before the commit re-reads the same page: nothing is
  *                       lost, and nothing is stored twice (item ids are deterministic, unchanged units are skipped).
  *   sweepStream         after the last page of a full listing: units of the stream the listing did not name are
@@ -25,6 +26,7 @@ import { SecretKeyError } from './memory/secrets';
 import type { RegisteredSource } from './memory/sources';
 import { providerEndpoints } from './providers/endpoints';
 import { providerFailure } from './providers/errors';
+import { mergeHeldBack, type HeldBackSummary } from '../workflows/held-back';
 
 export const ConnectorFailureType = {
   /** the source's setup is wrong (no key, no credentials, no connector, bad config): fix it, then sync again */
@@ -58,6 +60,8 @@ export interface StreamPageResult {
   sweepPassId?: string;
   /** the source was paused meanwhile: nothing was read */
   paused?: boolean;
+  /** whose content this page held back (people outside the opt-in; identities and counts), recorded per unit */
+  heldBack?: HeldBackSummary;
 }
 
 export function createConnectorSyncActivities(deps: ActivityDeps) {
@@ -121,12 +125,13 @@ export function createConnectorSyncActivities(deps: ActivityDeps) {
     }
     assertInStream(stream, page);
 
-    // store every unit (each all or nothing); a unit whose hash is stored already is unchanged — but one written
-    // after the stream's last commit was stored by an earlier attempt at this very page, and is new to extraction
+    // store the page's units in one transaction (all or nothing, embedded in one batch before it); a unit whose hash
+    // is stored already is unchanged — but one written after the stream's last commit was stored by an earlier
+    // attempt at this very page, and is new to extraction
     const known = await deps.sources.unitStates(sourceId, page.units.map((u) => u.path));
     const committedAt = state?.updatedAt;
-    for (const [index, unit] of page.units.entries()) {
-      Context.current().heartbeat({ stream, index });
+    const changed: StreamPage['units'] = [];
+    for (const unit of page.units) {
       result.units += 1;
       const stored = known.get(unit.path);
       if (stored?.fileHash === unit.fileHash) {
@@ -134,13 +139,19 @@ export function createConnectorSyncActivities(deps: ActivityDeps) {
         if (!committedAt || stored.updatedAt > committedAt) result.storedItemIds.push(...unit.items.map((item) => item.id));
         continue;
       }
-      const written = await deps.store.storeUnit(sourceId, unit);
-      result.inserted += written.inserted;
-      result.updated += written.updated;
-      result.unchanged += written.unchanged;
-      result.removed += written.removed;
-      result.storedItemIds.push(...unit.items.map((item) => item.id));
+      changed.push(unit);
     }
+    // an unchanged unit held back what it held back before (its hash covers the directory's opt-ins)
+    const unchangedPaths = new Set(page.units.filter((u) => !changed.includes(u)).map((u) => u.path));
+    const heldBack = (page.heldBack ?? []).filter((h) => !unchangedPaths.has(h.path));
+    Context.current().heartbeat({ stream, storing: changed.length });
+    const written = await deps.store.storeUnits(sourceId, changed, { heldBack, at: deps.now() });
+    result.inserted += written.inserted;
+    result.updated += written.updated;
+    result.unchanged += written.unchanged;
+    result.removed += written.removed;
+    result.storedItemIds.push(...changed.flatMap((unit) => unit.items.map((item) => item.id)));
+    if (heldBack.length > 0) result.heldBack = mergeHeldBack(...heldBack.map((h) => ({ items: 0, authors: h.authors })));
     for (const path of page.deleted) {
       Context.current().heartbeat({ stream, deleted: path });
       result.removed += (await deps.store.removeUnit(sourceId, path)).removed;

@@ -11,6 +11,7 @@ import type { PersonSettingsStore } from './memory/person-settings';
 import type { ChannelResolver } from './notify-delivery';
 import type { ConnectorFactories } from './connectors/registry';
 import type { SourceRegistry } from './memory/sources';
+import type { WebhookStore } from './memory/webhooks';
 
 /** Everything activities touch in the outside world. Tests build this with real stores and servers. */
 export interface ActivityDeps {
@@ -30,6 +31,8 @@ export interface ActivityDeps {
   sources: SourceRegistry;
   /** the API connectors this worker can run, by provider (none: API sources fail as misconfigured) */
   connectors?: ConnectorFactories;
+  /** push channels (Google watch channels, Graph subscriptions) and their secrets: what push upkeep renews */
+  webhooks?: WebhookStore;
   /** the channel per medium and recipient; default: every medium to the outbox */
   delivery?: ChannelResolver;
   /** to signal-with-start the workflows that activities decide should exist */

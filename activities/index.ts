@@ -5,6 +5,7 @@
 import { createBriefActivities } from './briefs';
 import { createCalendarActivities } from './calendar';
 import { createConnectorSyncActivities } from './connector-sync';
+import { createConnectorPushActivities } from './connector-push';
 import type { ActivityDeps } from './deps';
 import { createExtractionActivities } from './extraction';
 import { createFollowUpActivities } from './follow-up';
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createSyncActivities(deps),
     ...createConnectorSyncActivities(deps),
+    ...createConnectorPushActivities(deps),
     ...createCalendarActivities(deps),
     ...createExtractionActivities(deps),
     ...createFollowUpActivities({

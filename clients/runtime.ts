@@ -32,6 +32,7 @@ import { createProviderWorkers, createWorker } from '../workers/worker';
 import { connectorFactories } from '../activities/connectors/factories';
 import type { ConnectorFactories } from '../activities/connectors/registry';
 import { SourceRegistry } from '../activities/memory/sources';
+import { WebhookStore } from '../activities/memory/webhooks';
 
 export interface StackOptions {
   /** run a worker in this process (demo, dev); clients that only talk to a running worker say false */
@@ -144,6 +145,7 @@ export async function openStack(options: StackOptions): Promise<Stack> {
         temporal: { client, taskQueue },
         sources,
         connectors: options.connectors ?? connectorFactories,
+        webhooks: new WebhookStore({ db }),
         log,
         now: options.now ?? (() => new Date()),
       };

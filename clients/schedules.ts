@@ -1,6 +1,6 @@
 /**
- * Temporal Schedules as declared in temporalConfig.schedules: one per registered source (its sync) and one per
- * calendar the store knows (its watch). applySchedules reconciles the server to that list — creates what is missing,
+ * Temporal Schedules as declared in temporalConfig.schedules: one per registered source (its sync), one per Google
+ * or Microsoft source (its push upkeep) and one per calendar the store knows (its watch). applySchedules reconciles the server to that list — creates what is missing,
  * updates what differs, deletes the ones we made that are no longer wanted — and never touches a schedule it did
  * not create (ours carry the memo `managedBy: mycelium` and the MyceliumManagedBy search attribute). Idempotent.
  */
@@ -14,7 +14,8 @@ import {
 import { temporalConfig } from '../temporal.config';
 import { CALENDAR_WATCH_WORKFLOW_TYPE } from '../workflows/calendar-watch-defs';
 import { durationMs } from '../workflows/duration';
-import { calendarWatchWorkflowId, scheduledSyncWorkflowId } from '../workflows/ids';
+import { calendarWatchWorkflowId, pushUpkeepWorkflowId, scheduledSyncWorkflowId } from '../workflows/ids';
+import { PUSH_UPKEEP_WORKFLOW_TYPE } from '../workflows/push-upkeep-defs';
 import { CalendarIdAttribute, ManagedByAttribute, SourceIdAttribute } from '../workflows/search-attributes';
 import { SCHEDULED_SYNC_WORKFLOW_TYPE } from '../workflows/sync-defs';
 import type { Stack } from './runtime';
@@ -23,10 +24,11 @@ export const MANAGED_BY = 'mycelium';
 
 export const syncScheduleId = (sourceId: string): string => `mycelium:sync:${sourceId}`;
 export const calendarWatchScheduleId = (calendarId: string): string => `mycelium:calendar-watch:${calendarId}`;
+export const pushUpkeepScheduleId = (sourceId: string): string => `mycelium:push:${sourceId}`;
 
 export interface DesiredSchedule {
   scheduleId: string;
-  kind: 'sync' | 'calendar-watch';
+  kind: 'sync' | 'calendar-watch' | 'push';
   /** the source or calendar it is for */
   subject: string;
   everyMs: number;
@@ -55,11 +57,14 @@ export interface ApplyResult {
 type ScheduleStack = Pick<Stack, 'client' | 'db' | 'taskQueue'>;
 
 export async function desiredSchedules(stack: ScheduleStack): Promise<DesiredSchedule[]> {
-  const sources = (await stack.db.query<{ id: string }>('SELECT id FROM sources ORDER BY id')).rows.map((r) => r.id);
+  const registered = (await stack.db.query<{ id: string; kind: string }>('SELECT id, kind FROM sources ORDER BY id')).rows;
+  const sources = registered.map((r) => r.id);
+  // Google and Microsoft sources have push channels to renew (Slack's Events API subscription lives in the app)
+  const pushSources = registered.filter((r) => r.kind === 'google' || r.kind === 'microsoft');
   const calendars = (await stack.db.query<{ calendar_id: string }>('SELECT DISTINCT calendar_id FROM meetings ORDER BY calendar_id')).rows.map(
     (r) => r.calendar_id,
   );
-  const { syncSources, watchCalendars } = temporalConfig.schedules;
+  const { syncSources, watchCalendars, pushUpkeep } = temporalConfig.schedules;
   return [
     ...sources.map((sourceId) => ({
       scheduleId: syncScheduleId(sourceId),
@@ -70,6 +75,16 @@ export async function desiredSchedules(stack: ScheduleStack): Promise<DesiredSch
       workflowType: SCHEDULED_SYNC_WORKFLOW_TYPE,
       workflowId: scheduledSyncWorkflowId(sourceId),
       args: [{ sourceId }],
+      taskQueue: stack.taskQueue,
+    })),
+    ...pushSources.map(({ id: sourceId, kind }) => ({
+      scheduleId: pushUpkeepScheduleId(sourceId),
+      kind: 'push' as const,
+      subject: sourceId,
+      everyMs: durationMs(pushUpkeep.every),
+      workflowType: PUSH_UPKEEP_WORKFLOW_TYPE,
+      workflowId: pushUpkeepWorkflowId(sourceId),
+      args: [{ sourceId, provider: kind }],
       taskQueue: stack.taskQueue,
     })),
     ...calendars.map((calendarId) => ({
@@ -109,7 +124,7 @@ function action(desired: DesiredSchedule): ScheduleOptionsStartWorkflowAction<Wo
     args: desired.args,
     taskQueue: desired.taskQueue,
     typedSearchAttributes:
-      desired.kind === 'sync'
+      desired.kind === 'sync' || desired.kind === 'push'
         ? [{ key: SourceIdAttribute, value: desired.subject }]
         : [{ key: CalendarIdAttribute, value: desired.subject }],
   };

@@ -9,6 +9,9 @@ import { signalSyncRequest } from '../activities/sync-requests';
 import { readFile } from 'node:fs/promises';
 import { CredentialsError, credentialsFromInput, type SourceCredentials } from '../activities/connectors/credentials';
 import { SecretKeyError } from '../activities/memory/secrets';
+import { slackWorkspaceOf } from '../activities/connectors/slack/client';
+import { providerEndpoints } from '../activities/providers/endpoints';
+import { classifyProviderError } from '../activities/providers/errors';
 import { ConflictError, InvalidInputError, NotFoundError, UnavailableError } from './registry/errors';
 import type { Stack } from './runtime';
 
@@ -138,7 +141,7 @@ export interface SourceAdded {
  * Adding an existing API source again replaces its credentials and options and makes it active.
  */
 export async function addSource(
-  stack: Pick<Stack, 'client' | 'sources' | 'taskQueue' | 'uiLink' | 'onSourcesChanged'>,
+  stack: Pick<Stack, 'client' | 'sources' | 'taskQueue' | 'uiLink' | 'onSourcesChanged'> & Partial<Pick<Stack, 'log'>>,
   input: AddSourceInput,
   asker: string,
   env: Record<string, string | undefined> = process.env,
@@ -191,8 +194,9 @@ export async function addSource(
   }
 
   const ownerId = (input.owner ?? asker).trim().toLowerCase();
+  const config = credentials.provider === 'slack' ? await withSlackTeam(stack, input.sourceId, input.config ?? {}, credentials.token, env) : (input.config ?? {});
   try {
-    await stack.sources.register({ id: input.sourceId, kind: input.kind, config: input.config ?? {}, ownerId, secret: JSON.stringify(credentials) });
+    await stack.sources.register({ id: input.sourceId, kind: input.kind, config, ownerId, secret: JSON.stringify(credentials) });
   } catch (error) {
     if (error instanceof SecretKeyError) throw new UnavailableError(`the service cannot store credentials: ${error.message}`);
     throw error;
@@ -210,6 +214,35 @@ export async function addSource(
     runId: requested.runId,
     ...(requested.uiLink ? { uiLink: requested.uiLink } : {}),
   };
+}
+
+/**
+ * A Slack source's config with its workspace (`teamId`, from auth.test with the token just given), so the Events
+ * API endpoint routes a callback to the source by the callback's team_id. A token Slack refuses is refused here,
+ * before anything is stored; when Slack cannot be reached the source is added without it (the webhook then falls
+ * back to the sources that name no workspace) and the log says so.
+ */
+async function withSlackTeam(
+  stack: Partial<Pick<Stack, 'log'>>,
+  sourceId: string,
+  config: Record<string, unknown>,
+  token: string,
+  env: Record<string, string | undefined>,
+): Promise<Record<string, unknown>> {
+  if (typeof config.teamId === 'string' && config.teamId) return config;
+  try {
+    const { teamId } = await slackWorkspaceOf({ token, baseUrl: providerEndpoints(env).slack });
+    return { ...config, teamId };
+  } catch (error) {
+    const { kind } = classifyProviderError('slack', error);
+    if (kind === 'AuthFailed') {
+      throw new InvalidInputError(`Slack refused the token (auth.test): ${error instanceof Error ? error.message : String(error)}`, {
+        issues: [{ field: 'credentials', message: 'Slack refused the token' }],
+      });
+    }
+    stack.log?.warn({ sourceId, kind }, 'Slack auth.test failed: the source is added without its teamId (the Events endpoint matches it as the one workspace)');
+    return config;
+  }
 }
 
 /** names the kind of credentials and non-secret identifiers only */

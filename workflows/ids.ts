@@ -6,6 +6,8 @@ export const meetingWorkflowId = (meetingId: string): string => `meeting:${meeti
 export const syncWorkflowId = (sourceId: string): string => `sync:${sourceId}`;
 /** The schedule's tick for a source: it only asks `sync:<sourceId>` for a pass (Temporal appends the tick's time). */
 export const scheduledSyncWorkflowId = (sourceId: string): string => `sync-request:${sourceId}`;
+/** The push upkeep's tick for a source (Temporal appends the tick's time). */
+export const pushUpkeepWorkflowId = (sourceId: string): string => `push:${sourceId}`;
 export const decisionWorkflowId = (decisionId: string): string => `decision:${decisionId}`;
 /** An action item's follow-up lives beside the decisions': `decision:action:<actionId>`. */
 export const actionFollowUpWorkflowId = (actionId: string): string => `decision:action:${actionId}`;

@@ -33,10 +33,12 @@ import type { Activities } from '../activities';
 import type { SyncSourceDescription } from '../activities/connector-sync';
 import type { CompletionEvidence } from '../schemas/memory';
 import { providerTaskQueue, temporalConfig, type ConnectorQueueProvider } from '../temporal.config';
+import { SourceFailureType } from './source-failures';
 import { durationMs } from './duration';
 import { SourceIdAttribute } from './search-attributes';
 import { progressQuery, requestSyncSignal, type SyncInput, type SyncProgress, type SyncResult } from './sync-defs';
 import { mergeHeldBack, noneHeldBack } from './held-back';
+import { pushActivitiesFor } from './push-upkeep';
 import type { DecisionChange } from './notify-defs';
 
 export * from './sync-defs';
@@ -58,7 +60,7 @@ const { describeSyncSource, pauseSource } = proxyActivities<Activities>(temporal
 const { sweepStream } = proxyActivities<Activities>({ ...temporalConfig.activities.store, startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute' });
 
 /** the failure type a connector's page ends with when the provider refuses the source's credentials */
-const SOURCE_AUTH_FAILED = 'SourceAuthFailed';
+const SOURCE_AUTH_FAILED = SourceFailureType.AuthFailed;
 
 /** The page activity of a provider, on that provider's task queue. */
 function pageActivitiesFor(provider: ConnectorQueueProvider) {
@@ -153,6 +155,9 @@ async function syncPass(sourceId: string, result: SyncResult, progress: SyncProg
   progress.done = 0;
   // (runs started before API sources existed replay without this step: they only ever synced folders)
   const source = patched('api-sources') ? await describeSyncSource({ sourceId }) : undefined;
+  if (source && (source.kind === 'google' || source.kind === 'microsoft') && source.status === 'active' && patched('push-upkeep')) {
+    await keepPushAlive(sourceId, source.kind);
+  }
   if (source && source.kind !== 'files') {
     const api = await apiSourceIngest(source, result, progress);
     if (api.storedItemIds.length > 0 || !api.stopped) await afterIngest(sourceId, api.storedItemIds, result, progress);
@@ -162,6 +167,19 @@ async function syncPass(sourceId: string, result: SyncResult, progress: SyncProg
   const storedItemIds = await filesIngest(sourceId, result, progress);
   await afterIngest(sourceId, storedItemIds, result, progress);
   return { unfinished: false };
+}
+
+/**
+ * Renews the source's push channels before reading it. Push only makes changes arrive sooner: when it fails (its
+ * retries spent, or no public URL) the pass reads the source all the same, and the failure is in the log.
+ */
+async function keepPushAlive(sourceId: string, provider: 'google' | 'microsoft'): Promise<void> {
+  try {
+    await pushActivitiesFor(provider).maintainPush({ sourceId });
+  } catch (error) {
+    const failure = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : undefined;
+    log.warn('push upkeep failed: the source is read on schedule until it works again', { sourceId, error: failure?.message ?? String(error) });
+  }
 }
 
 /** The files connector's ingest: plan → batches → deletions → cursor; returns the items stored. */
@@ -213,6 +231,8 @@ async function apiSourceIngest(
     return { storedItemIds, stopped: true, unfinished: false };
   }
   delete result.paused;
+  // as with files, what the latest pass held back is what stands in the result (the store keeps it per unit)
+  result.heldBack = noneHeldBack();
   const { syncStreamPage } = pageActivitiesFor(source.kind as ConnectorQueueProvider);
   progress.phase = 'ingesting';
   progress.total = source.streams.length;
@@ -248,6 +268,7 @@ async function apiSourceIngest(
       result.unchanged += page.unchanged;
       result.removed += page.removed;
       storedItemIds.push(...page.storedItemIds);
+      if (page.heldBack) result.heldBack = mergeHeldBack(result.heldBack, page.heldBack);
       if (page.sweepPassId) {
         const swept = await sweepStream({ sourceId, stream, passId: page.sweepPassId });
         result.removed += swept.removed;

@@ -8,7 +8,7 @@
  *              refresh token)
  *   microsoft  app-only client credentials (tenant, client id, client secret), or delegated (the same plus a
  *              refresh token)
- *   slack      a bot token (xoxb-…)
+ *   slack      a bot token (xoxb-…), and optionally the app's signing secret (Events API): {"token", "signingSecret"}
  */
 import { z } from 'zod';
 import type { ConnectorProvider } from './port';
@@ -50,6 +50,8 @@ export const SlackBotToken = z.object({
   provider: z.literal('slack'),
   kind: z.literal('bot-token'),
   token: z.string().min(1),
+  /** the app's signing secret, which verifies its Events API requests (else MYCELIUM_SLACK_SIGNING_SECRET) */
+  signingSecret: z.string().min(1).optional(),
 });
 
 export const SourceCredentials = z.union([GoogleServiceAccount, GoogleOAuth, MicrosoftClientCredentials, MicrosoftDelegated, SlackBotToken]);
@@ -114,10 +116,13 @@ export function credentialsFromInput(input: CredentialsInput): SourceCredentials
   const looksJson = text.startsWith('{');
   switch (input.provider) {
     case 'slack': {
-      const token = looksJson ? z.object({ token: z.string().min(1) }).safeParse(parseJson(text, input.origin)) : { success: true as const, data: { token: text } };
-      if (!token.success) throw new CredentialsError(`${input.origin}: a Slack credentials file holds {"token": "xoxb-…"}`);
+      const token = looksJson
+        ? z.object({ token: z.string().min(1), signingSecret: z.string().min(1).optional() }).safeParse(parseJson(text, input.origin))
+        : { success: true as const, data: { token: text, signingSecret: undefined } };
+      if (!token.success) throw new CredentialsError(`${input.origin}: a Slack credentials file holds {"token": "xoxb-…", "signingSecret": "…"} (${issues(token.error)})`);
       if (!/^xox[a-z]-/.test(token.data.token)) throw new CredentialsError(`${input.origin} does not hold a Slack token (xoxb-…)`);
-      return { provider: 'slack', kind: 'bot-token', token: token.data.token };
+      const { signingSecret } = token.data;
+      return { provider: 'slack', kind: 'bot-token', token: token.data.token, ...(signingSecret ? { signingSecret } : {}) };
     }
     case 'google': {
       if (!looksJson) throw new CredentialsError(`${input.origin}: Google needs a service-account key or an authorized_user file (JSON)`);

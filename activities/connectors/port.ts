@@ -14,7 +14,7 @@
  */
 import type { Logger } from 'pino';
 import type { ParsedUnit } from '../../schemas/entities';
-import type { Directory } from './files/types';
+import type { Directory, HeldBackAuthor } from './files/types';
 
 export type ConnectorProvider = 'google' | 'microsoft' | 'slack';
 
@@ -46,6 +46,18 @@ export interface StreamPage {
    * not list is deleted (mark and sweep)
    */
   full: boolean;
+  /**
+   * whose content this page left out (people outside the opt-in: identity and counts, never content), per object:
+   * `path` is the unit path the object has (or would have, when nothing of it was kept). The pipeline records it
+   * with the page, so `myc people` shows who was held back, as it does for files.
+   */
+  heldBack?: UnitHeldBack[];
+}
+
+/** What one provider object held back. */
+export interface UnitHeldBack {
+  path: string;
+  authors: HeldBackAuthor[];
 }
 
 export interface Connector {

@@ -1,5 +1,6 @@
 /**
- * Stores one parsed unit (a file) of a source, all or nothing.
+ * Stores parsed units of a source, all or nothing: one (a file: storeParsedUnit) or a connector's page of them
+ * (storeParsedUnits).
  *
  * Embedding is slow (a remote model, later) and must not hold a transaction open, so vectors
  * for the items that look new or changed are computed first, outside it. The transaction then
@@ -9,7 +10,7 @@
 import { chunkItem, type ChunkDraft } from '../intelligence/chunking';
 import { type Item, ParsedUnit } from '../../schemas/entities';
 import { recordInteractionsIn } from './coordination';
-import { forgetHeldBackIn, upsertPeopleIn } from './people';
+import { forgetHeldBackIn, recordHeldBackManyIn, upsertPeopleIn, type HeldBackEntry } from './people';
 import type { Db, Embedder, Sql, StoreUnitResult, VectorIndex, VectorPoint } from './ports';
 import { l2Norm } from './vectorpoints';
 
@@ -36,11 +37,40 @@ export function chunkIdOf(itemId: string, position: number): string {
 }
 
 export async function storeParsedUnit(deps: IngestDeps, sourceId: string, input: ParsedUnit): Promise<StoreUnitResult> {
+  return storeParsedUnits(deps, sourceId, [input]);
+}
+
+/** Who one unit's object held back (identity and counts, never content), recorded with the unit. */
+export interface UnitHeldBack {
+  path: string;
+  authors: readonly HeldBackEntry[];
+}
+
+export interface StoreUnitsOptions {
+  /**
+   * what each unit (or an object that yielded no unit) held back; every stored unit's record is replaced, so a unit
+   * listed here with no authors, or not listed, holds nobody back any more
+   */
+  heldBack?: readonly UnitHeldBack[];
+  /** when the held-back people were seen */
+  at?: Date;
+}
+
+/**
+ * Stores many units of a source in one transaction, all or nothing: a connector's page. Each unit keeps the
+ * semantics of storing it alone (its items replace what its path produced before; unchanged items, by content
+ * hash and access list, are not rewritten), but the embedding is one batched call made before the transaction,
+ * and each table is written with one statement for the whole page instead of one per unit.
+ */
+export async function storeParsedUnits(deps: IngestDeps, sourceId: string, inputs: readonly ParsedUnit[], options: StoreUnitsOptions = {}): Promise<StoreUnitResult> {
   // Activity arguments arrive as JSON (dates as strings): the schema restores and validates them.
-  const unit = ParsedUnit.parse(input);
-  assertBelongsToSource(sourceId, unit);
-  const planned: PlannedItem[] = unit.items.map((item) => ({ item, chunks: chunkItem(item) }));
+  const units = inputs.map((input) => ParsedUnit.parse(input));
+  assertBatchBelongsToSource(sourceId, units);
+  const planned: (PlannedItem & { path: string })[] = units.flatMap((unit) => unit.items.map((item) => ({ item, chunks: chunkItem(item), path: unit.path })));
   const itemIds = planned.map((p) => p.item.id);
+  const paths = units.map((u) => u.path);
+  const heldBack = options.heldBack ?? [];
+  if (units.length === 0 && heldBack.length === 0) return { inserted: 0, updated: 0, unchanged: 0, removed: 0 };
 
   const before = await storedStates(deps.db, itemIds, false);
   const vectorsAhead = await embedPlans(
@@ -49,7 +79,7 @@ export async function storeParsedUnit(deps: IngestDeps, sourceId: string, input:
   );
 
   return deps.db.transaction(async (tx) => {
-    await upsertPeopleIn(tx, unit.people);
+    await upsertPeopleIn(tx, units.flatMap((u) => u.people));
 
     const stored = await storedStates(tx, itemIds, true);
     const toWrite = planned.filter((p) => needsWrite(p.item, stored.get(p.item.id)));
@@ -57,7 +87,7 @@ export async function storeParsedUnit(deps: IngestDeps, sourceId: string, input:
     const unchanged = planned.filter((p) => !needsWrite(p.item, stored.get(p.item.id)));
 
     if (toWrite.length > 0) {
-      await upsertItems(tx, sourceId, unit.path, toWrite.map((p) => p.item));
+      await upsertItems(tx, sourceId, toWrite);
       if (replaced.length > 0) {
         await tx.query('DELETE FROM chunks WHERE item_id = ANY($1::text[])', [replaced]);
         await deps.vectors.deleteByItems(replaced, tx);
@@ -72,23 +102,36 @@ export async function storeParsedUnit(deps: IngestDeps, sourceId: string, input:
       );
     }
 
-    // An unchanged item may have moved to this file; record that, or the old file's next
-    // parse would "remove" it.
-    const moved = unchanged.filter((p) => stored.get(p.item.id)?.source_path !== unit.path).map((p) => p.item.id);
+    // An unchanged item may have moved to this unit; record that, or the old unit's next parse would "remove" it.
+    const moved = unchanged.filter((p) => stored.get(p.item.id)?.source_path !== p.path).map((p) => ({ id: p.item.id, path: p.path }));
     if (moved.length > 0) {
-      await tx.query('UPDATE items SET source_path = $1 WHERE id = ANY($2::text[])', [unit.path, moved]);
+      await tx.query(
+        `UPDATE items SET source_path = m.path FROM jsonb_to_recordset($1::jsonb) AS m(id text, path text) WHERE items.id = m.id`,
+        [JSON.stringify(moved)],
+      );
     }
 
-    const removed = await removeVanishedItems(tx, sourceId, unit.path, itemIds);
+    // every item of the batch now names its unit: what else these paths produced before is gone
+    const removed = await removeVanishedItems(tx, sourceId, paths, itemIds);
     await deps.vectors.deleteByItems(removed, tx);
 
-    await upsertMeetings(tx, sourceId, unit);
-    await tx.query(
-      `INSERT INTO source_files (source_id, path, file_hash, item_ids) VALUES ($1, $2, $3, $4::text[])
-       ON CONFLICT (source_id, path) DO UPDATE SET file_hash = EXCLUDED.file_hash, item_ids = EXCLUDED.item_ids, updated_at = now()`,
-      [sourceId, unit.path, unit.fileHash, itemIds],
-    );
-    await tx.query('DELETE FROM quarantine WHERE source_id = $1 AND path = $2', [sourceId, unit.path]);
+    await upsertMeetings(tx, sourceId, units);
+    if (units.length > 0) {
+      await tx.query(
+        `INSERT INTO source_files (source_id, path, file_hash, item_ids)
+         SELECT $1, f.path, f.file_hash, ARRAY(SELECT jsonb_array_elements_text(f.item_ids))
+         FROM jsonb_to_recordset($2::jsonb) AS f(path text, file_hash text, item_ids jsonb)
+         ON CONFLICT (source_id, path) DO UPDATE SET file_hash = EXCLUDED.file_hash, item_ids = EXCLUDED.item_ids, updated_at = now()`,
+        [sourceId, JSON.stringify(units.map((u) => ({ path: u.path, file_hash: u.fileHash, item_ids: u.items.map((i) => i.id) })))],
+      );
+      await tx.query('DELETE FROM quarantine WHERE source_id = $1 AND path = ANY($2::text[])', [sourceId, paths]);
+    }
+    if (options.heldBack !== undefined) {
+      // a stored unit holds back what it says now, or nobody; an object with no unit holds back what it says
+      const byPath = new Map<string, HeldBackEntry[]>(paths.map((path) => [path, []]));
+      for (const entry of heldBack) byPath.set(entry.path, [...(byPath.get(entry.path) ?? []), ...entry.authors]);
+      await recordHeldBackManyIn(tx, sourceId, [...byPath].map(([path, authors]) => ({ path, authors })), options.at ?? new Date());
+    }
 
     return {
       inserted: toWrite.length - replaced.length,
@@ -106,7 +149,7 @@ export async function removeStoredUnit(
   path: string,
 ): Promise<{ removed: number }> {
   return deps.db.transaction(async (tx) => {
-    const removed = await removeVanishedItems(tx, sourceId, path, []);
+    const removed = await removeVanishedItems(tx, sourceId, [path], []);
     await deps.vectors.deleteByItems(removed, tx);
     await tx.query('DELETE FROM meetings WHERE source_id = $1 AND source_path = $2', [sourceId, path]);
     await tx.query('DELETE FROM source_files WHERE source_id = $1 AND path = $2', [sourceId, path]);
@@ -116,15 +159,22 @@ export async function removeStoredUnit(
   });
 }
 
-function assertBelongsToSource(sourceId: string, unit: ParsedUnit): void {
-  const seen = new Set<string>();
-  for (const item of unit.items) {
-    if (item.sourceId !== sourceId) throw new Error(`item ${item.id} belongs to source ${item.sourceId}, not ${sourceId}`);
-    if (seen.has(item.id)) throw new Error(`item ${item.id} appears twice in ${unit.path}`);
-    seen.add(item.id);
-  }
-  for (const m of unit.meetings) {
-    if (m.sourceId !== sourceId) throw new Error(`meeting ${m.id} belongs to source ${m.sourceId}, not ${sourceId}`);
+function assertBatchBelongsToSource(sourceId: string, units: readonly ParsedUnit[]): void {
+  const seen = new Map<string, string>();
+  const paths = new Set<string>();
+  for (const unit of units) {
+    if (paths.has(unit.path)) throw new Error(`unit ${unit.path} appears twice in one batch`);
+    paths.add(unit.path);
+    for (const item of unit.items) {
+      if (item.sourceId !== sourceId) throw new Error(`item ${item.id} belongs to source ${item.sourceId}, not ${sourceId}`);
+      const other = seen.get(item.id);
+      if (other === unit.path) throw new Error(`item ${item.id} appears twice in ${unit.path}`);
+      if (other !== undefined) throw new Error(`item ${item.id} appears in both ${other} and ${unit.path}`);
+      seen.set(item.id, unit.path);
+    }
+    for (const m of unit.meetings) {
+      if (m.sourceId !== sourceId) throw new Error(`meeting ${m.id} belongs to source ${m.sourceId}, not ${sourceId}`);
+    }
   }
 }
 
@@ -189,8 +239,8 @@ function pointsOf(plan: PlannedItem, vectors: number[][]): VectorPoint[] {
   });
 }
 
-async function upsertItems(tx: Sql, sourceId: string, path: string, items: Item[]): Promise<void> {
-  const rows = items.map((item) => ({
+async function upsertItems(tx: Sql, sourceId: string, entries: readonly { item: Item; path: string }[]): Promise<void> {
+  const rows = entries.map(({ item, path }) => ({
     id: item.id,
     source_id: sourceId,
     external_id: item.externalId,
@@ -247,18 +297,22 @@ async function insertChunks(tx: Sql, plans: PlannedItem[]): Promise<void> {
   );
 }
 
-/** Items this file produced before but no longer does. Chunks go with them (ON DELETE CASCADE). */
-async function removeVanishedItems(tx: Sql, sourceId: string, path: string, keep: string[]): Promise<string[]> {
+/** Items these files produced before but no longer do. Chunks go with them (ON DELETE CASCADE). */
+async function removeVanishedItems(tx: Sql, sourceId: string, paths: readonly string[], keep: readonly string[]): Promise<string[]> {
+  if (paths.length === 0) return [];
   const { rows } = await tx.query<{ id: string }>(
-    `DELETE FROM items WHERE source_id = $1 AND source_path = $2 AND NOT (id = ANY($3::text[])) RETURNING id`,
-    [sourceId, path, keep],
+    `DELETE FROM items WHERE source_id = $1 AND source_path = ANY($2::text[]) AND NOT (id = ANY($3::text[])) RETURNING id`,
+    [sourceId, [...paths], [...keep]],
   );
   return rows.map((r) => r.id);
 }
 
-/** Upserts the unit's meetings and drops the ones this file produced before but no longer does. */
-async function upsertMeetings(tx: Sql, sourceId: string, unit: ParsedUnit): Promise<void> {
-  const rows = unit.meetings.map((m) => ({
+/** Upserts the units' meetings and drops the ones these files produced before but no longer do. */
+async function upsertMeetings(tx: Sql, sourceId: string, units: readonly ParsedUnit[]): Promise<void> {
+  if (units.length === 0) return;
+  // (one meeting listed by two units of a batch is stored once, as the later unit says: as if stored one by one)
+  const byId = new Map(units.flatMap((unit) => unit.meetings.map((m) => [m.id, { m, unit }] as const)));
+  const rows = [...byId.values()].map(({ m, unit }) => ({
     id: m.id,
     calendar_id: m.calendarId,
     event_id: m.eventId,
@@ -295,9 +349,9 @@ async function upsertMeetings(tx: Sql, sourceId: string, unit: ParsedUnit): Prom
       [JSON.stringify(rows)],
     );
   }
-  await tx.query(`DELETE FROM meetings WHERE source_id = $1 AND source_path = $2 AND NOT (id = ANY($3::text[]))`, [
+  await tx.query(`DELETE FROM meetings WHERE source_id = $1 AND source_path = ANY($2::text[]) AND NOT (id = ANY($3::text[]))`, [
     sourceId,
-    unit.path,
-    unit.meetings.map((m) => m.id),
+    units.map((u) => u.path),
+    rows.map((m) => m.id),
   ]);
 }

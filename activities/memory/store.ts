@@ -20,7 +20,7 @@ import {
 import { reciprocalRankFusion } from './fusion';
 import { searchWeightedTerms, TermStatistics, type ItemHit, type TermSearchOptions, type TermSearchScope, type WeightedTerm } from './term-search';
 import { retrievalConditions, SqlParams } from './filters';
-import { chunkIdOf, removeStoredUnit, storeParsedUnit } from './ingest';
+import { chunkIdOf, removeStoredUnit, storeParsedUnit, storeParsedUnits, type StoreUnitsOptions } from './ingest';
 import {
   filesAuthoredBy,
   heldBackCounts,
@@ -192,6 +192,12 @@ export class MemoryStore {
   async storeUnit(sourceId: string, unit: ParsedUnit): Promise<StoreUnitResult> {
     await this.ready();
     return storeParsedUnit({ db: this.#db, vectors: this.#vectors, embedder: this.#embedder }, sourceId, unit);
+  }
+
+  /** Many units in one transaction, all or nothing (a connector's page), with what each held back. */
+  async storeUnits(sourceId: string, units: readonly ParsedUnit[], options: StoreUnitsOptions = {}): Promise<StoreUnitResult> {
+    await this.ready();
+    return storeParsedUnits({ db: this.#db, vectors: this.#vectors, embedder: this.#embedder }, sourceId, units, options);
   }
 
   /** Forgets a file that no longer exists: its items (with chunks and vectors), meetings and sync record. */

@@ -124,6 +124,14 @@ export class WebhookStore {
     );
   }
 
+  /** A renewed subscription (Graph's PATCH of its expiry): the new expiry, and active again; its secret is unchanged. */
+  async renewed(provider: WebhookProvider, channelId: string, expiresAt: Date): Promise<void> {
+    await this.#db.query(
+      `UPDATE webhook_channels SET expires_at = $3, status = 'active', updated_at = now() WHERE provider = $1 AND channel_id = $2`,
+      [provider, channelId, expiresAt],
+    );
+  }
+
   async setStatus(provider: WebhookProvider, channelId: string, status: ChannelStatus): Promise<void> {
     await this.#db.query(
       'UPDATE webhook_channels SET status = $3, updated_at = now() WHERE provider = $1 AND channel_id = $2',

@@ -15,6 +15,7 @@ import { GaxiosError } from 'googleapis-common';
 import { GraphError } from '@microsoft/microsoft-graph-client';
 import { WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIRequestError } from '@slack/web-api';
 import { retryAfterMs } from '../intelligence/extraction/errors';
+import { SourceFailureType } from '../../workflows/source-failures';
 
 export type ProviderName = 'google' | 'microsoft' | 'slack';
 
@@ -38,13 +39,7 @@ export const DeliveryFailureType = {
 export type DeliveryFailureType = (typeof DeliveryFailureType)[keyof typeof DeliveryFailureType];
 
 /** The failure types a connector's activity ends with; the sync workflow pauses the source on `SourceAuthFailed`. */
-export const SourceFailureType = {
-  RateLimited: 'SourceRateLimited',
-  Unavailable: 'SourceUnavailable',
-  AuthFailed: 'SourceAuthFailed',
-  Rejected: 'SourceRejected',
-} as const;
-export type SourceFailureType = (typeof SourceFailureType)[keyof typeof SourceFailureType];
+export { SourceFailureType } from '../../workflows/source-failures';
 
 type FailureTypes = Record<FailureClass, string>;
 
@@ -109,7 +104,7 @@ function classifySlack(error: unknown): Classified {
 /** Google's per-error reasons that mean "slow down" even on a 403 */
 const GOOGLE_RATE_REASONS = new Set(['userRateLimitExceeded', 'rateLimitExceeded', 'quotaExceeded', 'dailyLimitExceeded']);
 /** OAuth token-endpoint errors (RFC 6749 §5.2) that mean the grant or client is no longer good: re-authorize */
-const OAUTH_AUTH_ERRORS = new Set(['invalid_grant', 'invalid_client', 'unauthorized_client', 'access_denied']);
+const OAUTH_AUTH_ERRORS = new Set(['invalid_grant', 'invalid_client', 'unauthorized_client', 'access_denied', 'invalid_scope']);
 
 interface GoogleErrorBody {
   error?: { code?: number; message?: string; errors?: { reason?: string; message?: string }[]; status?: string } | string;
@@ -205,12 +200,13 @@ export function classifyProviderError(provider: ProviderName, error: unknown): {
 /**
  * A connector's provider error as the Temporal failure its activity ends with (`SourceFailureType`). An
  * ApplicationFailure passes through, except a delivery-typed one (a connector that reused a delivery helper), whose
- * type is mapped to the source's, so that an auth failure always pauses the source.
+ * type is mapped to the source's, so that an auth failure always pauses the source. `what` names the call in the
+ * message (`google drive`, `slack conversations.history`); it defaults to the provider.
  */
-export function providerFailure(provider: ProviderName, error: unknown): ApplicationFailure {
+export function providerFailure(provider: ProviderName, error: unknown, what: string = provider): ApplicationFailure {
   if (error instanceof ApplicationFailure) return asSourceFailure(error);
   const c = error instanceof TokenRequestError ? classifyToken(error) : CLASSIFIERS[provider](error);
-  return toFailure(provider, SourceFailureType, c);
+  return toFailure(what, SourceFailureType, c);
 }
 
 const DELIVERY_TO_SOURCE = new Map<string, string>(

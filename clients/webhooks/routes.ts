@@ -43,7 +43,7 @@ export function createWebhookRoutes(options: WebhookRoutesOptions): Hono {
         log.info({ sourceId, reason: request.reason }, 'notification for a paused source: not synced');
       }
     },
-    slackSources: async () => slackSourcesIn((await options.stack()).db),
+    slackSources: async () => slackSourcesIn((await options.stack()).sources, log),
   };
   const app = new Hono();
   app.use(

@@ -5,7 +5,7 @@
  * app's signing secret, with `X-Slack-Request-Timestamp`. A request older or newer than five minutes, or whose
  * signature does not match, is refused with 401 before anything else happens (a replayed or forged event
  * triggers nothing). The body's team_id names the workspace, and so the Slack source(s) it belongs to; their
- * signing secret (or MYCELIUM_SLACK_SIGNING_SECRET) is the key.
+ * signing secret (from their encrypted credentials, else MYCELIUM_SLACK_SIGNING_SECRET) is the key.
  *
  * `url_verification` (when the Request URL is saved) is answered with its challenge. An `event_callback` about
  * messages, members, channels or users is a debounced sync request to each matching source; a change to a message
@@ -14,7 +14,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
 import { DEFAULT_RECHECK_DAYS } from '../../activities/connectors/slack/config';
-import type { Sql } from '../../activities/memory/ports';
+import type { Logger } from 'pino';
+import { resolveCredentials } from '../../activities/connectors/credentials';
+import type { SourceRegistry } from '../../activities/memory/sources';
 import type { SyncRequest } from '../../workflows/sync-defs';
 import { InvalidInputError, UnauthorizedError } from '../registry/errors';
 import type { SlackWebhookSource, WebhookDeps } from './deps';
@@ -158,17 +160,25 @@ export async function slackEvents(c: Context, deps: WebhookDeps): Promise<Respon
 }
 
 /**
- * The registered Slack sources, read from their configuration (kind `slack`). A signing secret kept encrypted by
- * the source registry is decrypted by whoever wires WebhookDeps; this reader takes the stored value as it is.
+ * The registered Slack sources: the workspace (`teamId`, filled from auth.test by `myc sources add`) and recheck
+ * window from their configuration, the app's signing secret from their credentials, decrypted here (they are
+ * sealed at rest with MYCELIUM_SECRET_KEY). A source whose credentials cannot be opened verifies nothing but by
+ * MYCELIUM_SLACK_SIGNING_SECRET, and the log says why.
  */
-export async function slackSourcesIn(db: Sql): Promise<SlackWebhookSource[]> {
-  const { rows } = await db.query<{ id: string; config: Record<string, unknown> | null }>(
-    "SELECT id, config FROM sources WHERE kind = 'slack' ORDER BY id",
-  );
-  return rows.map(({ id, config }) => {
-    const teamId = typeof config?.teamId === 'string' ? config.teamId : undefined;
-    const signingSecret = typeof config?.signingSecret === 'string' && config.signingSecret ? config.signingSecret : undefined;
-    const recheckDays = typeof config?.recheckDays === 'number' ? config.recheckDays : DEFAULT_RECHECK_DAYS;
-    return { sourceId: id, ...(teamId ? { teamId } : {}), ...(signingSecret ? { signingSecret } : {}), recheckDays };
-  });
+export async function slackSourcesIn(sources: Pick<SourceRegistry, 'list' | 'secret'>, log: Logger): Promise<SlackWebhookSource[]> {
+  const out: SlackWebhookSource[] = [];
+  for (const source of (await sources.list()).filter((s) => s.kind === 'slack')) {
+    const config = source.config;
+    const teamId = typeof config.teamId === 'string' && config.teamId ? config.teamId : undefined;
+    const recheckDays = typeof config.recheckDays === 'number' ? config.recheckDays : DEFAULT_RECHECK_DAYS;
+    let signingSecret: string | undefined;
+    try {
+      const credentials = await resolveCredentials(sources, source);
+      if (credentials.provider === 'slack') signingSecret = credentials.signingSecret;
+    } catch (error) {
+      log.warn({ sourceId: source.id, reason: error instanceof Error ? error.message : String(error) }, 'slack source credentials not readable: its signing secret is unknown');
+    }
+    out.push({ sourceId: source.id, ...(teamId ? { teamId } : {}), ...(signingSecret ? { signingSecret } : {}), recheckDays });
+  }
+  return out;
 }

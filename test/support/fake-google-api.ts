@@ -22,6 +22,8 @@ export interface RecordedGoogleRequest {
   authorization: string | undefined;
   headers: IncomingHttpHeaders;
   body: string;
+  /** when it arrived (ms since the epoch) */
+  at: number;
 }
 
 export interface FakeAnswer {
@@ -143,6 +145,7 @@ export class FakeGoogleApi {
           authorization: incoming.headers.authorization,
           headers: incoming.headers,
           body: Buffer.concat(chunks).toString('utf8'),
+          at: Date.now(),
         };
         this.requests.push(recorded);
         let answer: FakeAnswer;

@@ -16,6 +16,8 @@ export interface GraphRecord {
   authorization: string | undefined;
   prefer: string | undefined;
   body: string;
+  /** when it arrived (ms since the epoch) */
+  at: number;
 }
 
 interface Entry {
@@ -126,6 +128,7 @@ export class FakeGraph {
           authorization: incoming.headers.authorization,
           prefer: incoming.headers.prefer as string | undefined,
           body: Buffer.concat(chunks).toString('utf8'),
+          at: Date.now(),
         };
         this.requests.push(record);
         const reply = this.#answer(record);

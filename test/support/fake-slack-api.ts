@@ -49,6 +49,8 @@ export interface SlackRequest {
   params: URLSearchParams;
   authorization: string | undefined;
   contentType: string | undefined;
+  /** when it arrived (ms since the epoch) */
+  at: number;
 }
 
 export type FakeFailure = { status: 429; retryAfter: number } | { error: string } | { status: number };
@@ -83,6 +85,8 @@ export class FakeSlackApi {
   token = 'xoxb-fake-token';
   /** answer every call with token_revoked */
   revoked = false;
+  /** awaited before a request is answered: a test holds a request open (e.g. to kill the worker waiting on it) */
+  hold: ((request: SlackRequest) => Promise<void> | void) | undefined;
   #failures: { method: string; failure: FakeFailure; times: number }[] = [];
   #clock: number;
   #seq = 0;
@@ -116,11 +120,14 @@ export class FakeSlackApi {
           params,
           authorization: incoming.headers.authorization,
           contentType,
+          at: Date.now(),
         };
         this.requests.push(request);
-        const { status, headers, payload } = this.#answer(request);
-        outgoing.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
-        outgoing.end(JSON.stringify(payload));
+        void Promise.resolve(this.hold?.(request)).then(() => {
+          const { status, headers, payload } = this.#answer(request);
+          outgoing.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+          outgoing.end(JSON.stringify(payload));
+        });
       });
     });
     // a client that pauses between pages (storing them) must not meet a socket closed under it after Node's 5 s

@@ -1,23 +1,12 @@
 /**
  * Access tokens per impersonated subject. A token request the identity provider refuses (`invalid_grant`: a revoked
  * refresh token, a service account without domain-wide delegation for the scopes, a suspended subject) is re-thrown
- * as GoogleTokenError carrying the OAuth `error` field, so the error layer classifies it by that field: the
+ * as the shared layer's TokenRequestError carrying the OAuth `error` field, so the error layer classifies it by that field: the
  * google-auth-library's GaxiosError is a different class copy from the one googleapis throws.
  */
 import { JWT, OAuth2Client } from 'google-auth-library';
+import { TokenRequestError } from '../../providers/errors';
 import type { GoogleCredentials, GoogleTokenProvider } from './config';
-
-/** A refused token request: `code` is the OAuth error (`invalid_grant`, `unauthorized_client`, …) when the IdP gave one. */
-export class GoogleTokenError extends Error {
-  override readonly name = 'GoogleTokenError';
-  constructor(
-    readonly status: number,
-    readonly code: string | undefined,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 interface TokenFailureShape {
   status?: number;
@@ -31,7 +20,7 @@ function tokenError(error: unknown, subject: string): Error {
   const data = shape.response?.data as { error?: unknown; error_description?: unknown } | undefined;
   const code = typeof data?.error === 'string' ? data.error : undefined;
   const description = typeof data?.error_description === 'string' ? `: ${data.error_description}` : '';
-  return new GoogleTokenError(status, code, `token request as ${subject} refused (${status}${code ? ` ${code}` : ''})${description}`);
+  return new TokenRequestError(status, new Headers(), `token request as ${subject} refused (${status}${code ? ` ${code}` : ''})${description}`, code);
 }
 
 /** The scopes each stream needs, least privilege (the README lists them too). */
@@ -51,7 +40,7 @@ const withSubjectErrors =
     } catch (error) {
       throw tokenError(error, subject);
     }
-    if (!token) throw new GoogleTokenError(401, undefined, `no access token for ${subject}`);
+    if (!token) throw new TokenRequestError(401, new Headers(), `no access token for ${subject}`);
     return token;
   };
 

@@ -4,7 +4,7 @@ import type { UnitContent } from '../files/common';
 import { finishUnit } from '../files/common';
 import { stableHash } from '../files/ids';
 import type { FilesContext } from '../files/types';
-import type { ConnectorContext } from '../port';
+import type { ConnectorContext, UnitHeldBack } from '../port';
 import type { GoogleApis } from './apis';
 import type { GoogleSourceConfig } from './config';
 import type { OrgDirectory } from './org';
@@ -23,6 +23,8 @@ export interface GoogleReadContext {
   org: OrgDirectory;
   /** Drive folder id → name, for finding Meet's "Meet Recordings" folders (lives as long as the connector) */
   folderNames: Map<string, Promise<string | undefined>>;
+  /** whose content this page held back, per object: returned with the page for the pipeline to record */
+  heldBack: UnitHeldBack[];
 }
 
 /**
@@ -37,10 +39,16 @@ export function googleUnit(rc: GoogleReadContext, path: string, content: UnitCon
   return finishUnit(path, { path, fileHash, people, items, meetings });
 }
 
-/** Logs who was held back (counts only: never content, and identities stay out of logs). */
+/**
+ * Notes who was held back from an object: returned with the page (rc.heldBack), which the pipeline records so
+ * `myc people` shows it; the log gets counts only (never content, and identities stay out of logs).
+ */
 export function logHeldBack(rc: GoogleReadContext, path: string, heldBack: UnitContent['heldBack']): void {
-  const items = (heldBack ?? []).reduce((n, a) => n + a.items, 0);
-  if (items > 0) rc.ctx.log.debug({ sourceId: rc.ctx.sourceId, path, heldBackAuthors: heldBack?.length, heldBackItems: items }, 'content held back (outside the opt-in)');
+  const authors = (heldBack ?? []).filter((a) => a.items > 0);
+  const items = authors.reduce((n, a) => n + a.items, 0);
+  if (items === 0) return;
+  rc.heldBack.push({ path, authors });
+  rc.ctx.log.debug({ sourceId: rc.ctx.sourceId, path, heldBackAuthors: authors.length, heldBackItems: items }, 'content held back (outside the opt-in)');
 }
 
 /** The files connector's context, for reusing its format parsers (eml, vtt) on what the APIs return. */

@@ -23,8 +23,8 @@ import { orgDirectory, type OrgDirectory } from './org';
 
 export { GoogleSourceConfig, isUserCalendar } from './config';
 export type { GoogleCredentials, GoogleSourceConfigInput, GoogleTokenProvider, ServiceAccountKey } from './config';
-export { GOOGLE_READ_SCOPES, GoogleTokenError } from './auth';
-export { googleSourceFailure, SOURCE_AUTH_FAILED } from './errors';
+export { GOOGLE_READ_SCOPES } from './auth';
+export { googleSourceFailure } from './errors';
 export { channelPrefix, channelsToRenew, CHANNEL_TTL_MS, renewChannels, RENEW_BEFORE_MS, watchableStreams } from './channels';
 export type { ChannelDeps, ChannelPlan, RenewedChannels } from './channels';
 export { GOOGLE_CONNECTOR_VERSION } from './context';
@@ -69,20 +69,25 @@ export function createGoogleConnector(config: GoogleSourceConfigInput, credentia
     ...(parsed.drive ? [DRIVE_STREAM] : []),
   ];
 
+  const readStreamPage = async (rc: GoogleReadContext, stream: string, cursor: StreamCursor | null): Promise<StreamPage> => {
+    const calendarId = calendars.get(stream);
+    if (calendarId !== undefined) return readCalendarPage(rc, calendarId, cursor);
+    const mailbox = mailboxes.get(stream);
+    if (mailbox !== undefined) return readGmailPage(rc, mailbox, cursor);
+    if (stream === DRIVE_STREAM && parsed.drive) return readDrivePage(rc, cursor);
+    if (stream === DIRECTORY_STREAM && parsed.directory) return readDirectoryPage(rc, cursor);
+    throw new Error(`google source ${rc.ctx.sourceId} has no stream "${stream}" (it reads: ${streams.join(', ')})`);
+  };
+
   return {
     provider: 'google',
     config: parsed,
     apis,
     streams: () => [...streams],
     async readPage(stream: string, cursor: StreamCursor | null, ctx: ConnectorContext): Promise<StreamPage> {
-      const rc: GoogleReadContext = { apis, config: parsed, ctx, org, folderNames };
-      const calendarId = calendars.get(stream);
-      if (calendarId !== undefined) return readCalendarPage(rc, calendarId, cursor);
-      const mailbox = mailboxes.get(stream);
-      if (mailbox !== undefined) return readGmailPage(rc, mailbox, cursor);
-      if (stream === DRIVE_STREAM && parsed.drive) return readDrivePage(rc, cursor);
-      if (stream === DIRECTORY_STREAM && parsed.directory) return readDirectoryPage(rc, cursor);
-      throw new Error(`google source ${ctx.sourceId} has no stream "${stream}" (it reads: ${streams.join(', ')})`);
+      const rc: GoogleReadContext = { apis, config: parsed, ctx, org, folderNames, heldBack: [] };
+      const page = await readStreamPage(rc, stream, cursor);
+      return { ...page, heldBack: rc.heldBack };
     },
   };
 }

@@ -6,9 +6,10 @@
 import type { ParsedUnit, Person } from '../../../schemas/entities';
 import { finishUnit, type UnitContent } from '../files/common';
 import { optedIn } from '../files/directory';
+import type { HeldBackAuthor } from '../files/types';
 import { stableHash } from '../files/ids';
 import type { FilesContext } from '../files/types';
-import type { ConnectorContext } from '../port';
+import type { ConnectorContext, UnitHeldBack } from '../port';
 
 export interface GraphEmailAddress {
   emailAddress?: { name?: string | null; address?: string | null } | null;
@@ -43,6 +44,28 @@ export function unitOf(ctx: ConnectorContext, path: string, raw: unknown, conten
 export function addressOf(value: GraphEmailAddress | null | undefined): string | undefined {
   const address = value?.emailAddress?.address?.trim().toLowerCase();
   return address && address.includes('@') ? address : undefined;
+}
+
+/**
+ * Who a page held back (people outside the opt-in: identity and counts, never content), per unit path. The
+ * connector opens a collection per readPage (`collectHeldBack(ctx)`) and returns it with the page; the stream
+ * readers note into it through the context they already carry.
+ */
+const heldBackByPage = new WeakMap<ConnectorContext, UnitHeldBack[]>();
+
+export function collectHeldBack(ctx: ConnectorContext): UnitHeldBack[] {
+  const collected: UnitHeldBack[] = [];
+  heldBackByPage.set(ctx, collected);
+  return collected;
+}
+
+export function noteHeldBack(ctx: ConnectorContext, path: string, authors: readonly HeldBackAuthor[]): void {
+  const collected = heldBackByPage.get(ctx);
+  const kept = authors.filter((a) => a.items > 0 && (a.id || a.name));
+  if (!collected || kept.length === 0) return;
+  const entry = collected.find((e) => e.path === path);
+  if (entry) entry.authors.push(...kept);
+  else collected.push({ path, authors: [...kept] });
 }
 
 /** The opted-in person behind an email address, if any. */

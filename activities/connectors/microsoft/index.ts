@@ -16,7 +16,7 @@ import { unitPath } from '../port';
 import { DAY_MS } from '../files/common';
 import { eventUnit, type GraphEvent } from './calendar';
 import { readChats } from './chats';
-import { OUTLOOK_PREFER } from './common';
+import { collectHeldBack, OUTLOOK_PREFER } from './common';
 import { isRemoved, readDelta, type DeltaSource } from './delta';
 import { readDirectory } from './directory';
 import { microsoftFailure } from './errors';
@@ -27,8 +27,8 @@ import { channelThreadUnits, type GraphChannel, type GraphChatMessage } from './
 import { readTranscripts } from './transcripts';
 
 export type { MicrosoftCredentials } from './graph';
+export { refreshTokenTokens } from './auth';
 export { MicrosoftSubscriptions, type SubscriptionTarget } from './subscriptions';
-export { SubscriptionChannelStore } from './channels';
 export { SourceFailureType, microsoftFailure } from './errors';
 
 const ALL_CHANNELS = '*';
@@ -99,7 +99,8 @@ export class MicrosoftConnector implements Connector {
   readonly provider = 'microsoft' as const;
   constructor(
     private readonly config: MicrosoftSourceConfig,
-    private readonly graph: GraphReader,
+    /** (read by the push upkeep, which creates and renews this source's subscriptions through it) */
+    readonly graph: GraphReader,
   ) {}
 
   streams(): string[] {
@@ -138,6 +139,14 @@ export class MicrosoftConnector implements Connector {
   }
 
   async readPage(stream: string, cursor: StreamCursor | null, ctx: ConnectorContext): Promise<StreamPage> {
+    // a context of this page's own, so what it holds back is collected for this page only
+    const pageCtx: ConnectorContext = { ...ctx };
+    const heldBack = collectHeldBack(pageCtx);
+    const page = await this.readStreamPage(stream, cursor, pageCtx);
+    return { ...page, heldBack };
+  }
+
+  private async readStreamPage(stream: string, cursor: StreamCursor | null, ctx: ConnectorContext): Promise<StreamPage> {
     const parsed = parseStream(stream);
     try {
       switch (parsed.kind) {
@@ -219,8 +228,13 @@ export class MicrosoftConnector implements Connector {
 }
 
 /** The connector of one Microsoft source. `config` is parsed (and defaulted) here; secrets stay in `credentials`. */
-export function createMicrosoftConnector(config: z.input<typeof MicrosoftSourceConfig>, credentials: MicrosoftCredentials): MicrosoftConnector {
+export function createMicrosoftConnector(
+  config: z.input<typeof MicrosoftSourceConfig>,
+  credentials: MicrosoftCredentials,
+  options: { baseUrl?: string } = {},
+): MicrosoftConnector {
   const parsed = MicrosoftSourceConfig.parse(config);
-  const baseUrl = parsed.baseUrl ?? process.env.MYCELIUM_GRAPH_BASE_URL;
+  // the source's own baseUrl, else the deployment's (MYCELIUM_GRAPH_BASE_URL, given by the framework), else Graph
+  const baseUrl = parsed.baseUrl ?? options.baseUrl ?? process.env.MYCELIUM_GRAPH_BASE_URL;
   return new MicrosoftConnector(parsed, GraphReader.create(credentials, baseUrl));
 }

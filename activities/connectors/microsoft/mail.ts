@@ -9,7 +9,7 @@ import { stripQuoted } from '../files/eml';
 import { accessList, finishItem, paragraphSegments, unique } from '../files/common';
 import type { ConnectorContext } from '../port';
 import { unitPath } from '../port';
-import { addressOf, bodyText, graphDate, optedInByEmail, unitOf, type GraphEmailAddress, type GraphItemBody } from './common';
+import { addressOf, bodyText, graphDate, noteHeldBack, optedInByEmail, unitOf, type GraphEmailAddress, type GraphItemBody } from './common';
 
 export const MAIL_FOLDERS = ['inbox', 'sentitems'] as const;
 
@@ -40,7 +40,11 @@ export function messageUnit(ctx: ConnectorContext, stream: string, user: string,
   const occurredAt = graphDate(message.sentDateTime ?? message.receivedDateTime ?? undefined);
   if (message.isDraft || !author || !occurredAt) {
     // outside the opt-in (or not a sent message): nothing stored, and anything stored before is replaced by nothing
-    if (!author && fromAddress) ctx.log.debug({ unit: path }, 'mail from someone outside the opt-in held back');
+    if (!author && fromAddress && !message.isDraft) {
+      const name = message.from?.emailAddress?.name ?? message.sender?.emailAddress?.name ?? undefined;
+      noteHeldBack(ctx, path, [{ id: fromAddress, ...(name ? { name } : {}), items: 1 }]);
+      ctx.log.debug({ unit: path }, 'mail from someone outside the opt-in held back');
+    }
     return unitOf(ctx, path, message, {});
   }
   const addressed = unique([...(message.toRecipients ?? []), ...(message.ccRecipients ?? [])].map(addressOf).filter((a): a is string => a !== undefined));

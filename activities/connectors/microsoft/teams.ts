@@ -13,7 +13,7 @@ import { accessList, finishItem, unique } from '../files/common';
 import { optedIn } from '../files/directory';
 import type { ConnectorContext } from '../port';
 import { unitPath } from '../port';
-import { bodyText, graphDate, optedInByEmail, unitOf, type GraphIdentitySet, type GraphItemBody } from './common';
+import { bodyText, graphDate, noteHeldBack, optedInByEmail, unitOf, type GraphIdentitySet, type GraphItemBody } from './common';
 import { isRemoved } from './delta';
 import type { GraphReader } from './graph';
 
@@ -88,7 +88,12 @@ interface ConversationPlace {
 
 function messageItem(ctx: ConnectorContext, path: string, place: ConversationPlace, message: GraphChatMessage): Item | undefined {
   const author = optedIn(place.members.person(message.from));
-  if (!author) return undefined;
+  if (!author) {
+    const known = place.members.person(message.from);
+    const name = message.from?.user?.displayName ?? known?.name;
+    noteHeldBack(ctx, path, [{ ...(known ? { id: known.id } : {}), ...(name ? { name } : {}), items: 1 }]);
+    return undefined;
+  }
   const mentions: string[] = [];
   let body = bodyText(message.body);
   for (const mention of message.mentions ?? []) {

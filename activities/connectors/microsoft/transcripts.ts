@@ -15,7 +15,7 @@ import { parseVtt } from '../files/vtt';
 import { QuarantineError } from '../files/types';
 import type { ConnectorContext, StreamCursor } from '../port';
 import { unitPath } from '../port';
-import { addressOf, filesContext, graphDate, OUTLOOK_PREFER, unitOf } from './common';
+import { addressOf, filesContext, graphDate, noteHeldBack, OUTLOOK_PREFER, unitOf } from './common';
 import { meetingIdOf, type GraphEvent } from './calendar';
 import type { GraphPage, GraphReader } from './graph';
 
@@ -108,7 +108,10 @@ function transcriptUnit(ctx: ConnectorContext, stream: string, user: string, eve
     }
     throw error;
   }
-  if (content.heldBack?.length) ctx.log.debug({ unit: path, heldBack: content.heldBack.length }, 'transcript turns held back (outside the opt-in)');
+  if (content.heldBack?.length) {
+    noteHeldBack(ctx, path, content.heldBack);
+    ctx.log.debug({ unit: path, heldBack: content.heldBack.length }, 'transcript turns held back (outside the opt-in)');
+  }
   // a user finds the transcript from the meeting, not from our unit path
   const items = (content.items ?? []).map(({ id: _id, sourceId: _sourceId, contentHash: _hash, ...item }) =>
     finishItem(ctx, path, { ...item, locator: `${joinUrl}#t=${(item.segments[0]?.startMs ?? 0) / 1000}`, meta: { ...item.meta, transcriptId: transcript.id, joinUrl } }),

@@ -18,9 +18,7 @@ import type { ParsedUnit } from '../../../schemas/entities';
 import { accessList } from '../files/common';
 import { optedIn } from '../files/directory';
 import { stableHash } from '../files/ids';
-import type { HeldBackAuthor } from '../files/types';
-import { HeldBackTally } from '../files/common';
-import type { ConnectorContext, StreamCursor, StreamPage } from '../port';
+import type { ConnectorContext, StreamCursor, StreamPage, UnitHeldBack } from '../port';
 import type { SlackSourceConfig } from './config';
 import { channelSelector } from './config';
 import { GONE_CONVERSATION_ERRORS, slackErrorCode } from './errors';
@@ -69,8 +67,8 @@ export interface ChannelsCursor {
 }
 
 export interface ChannelsPage extends StreamPage {
-  /** whose messages this page left out (identity and counts only) */
-  heldBack: HeldBackAuthor[];
+  /** whose messages this page left out (identity and counts only), per thread */
+  heldBack: UnitHeldBack[];
 }
 
 type ListedConversation = NonNullable<ConversationsListResponse['channels']>[number];
@@ -212,7 +210,7 @@ export async function readChannelsPage(deps: ChannelReaderDeps, raw: StreamCurso
   const pass = state.pass;
   const units: ParsedUnit[] = [];
   const deleted: string[] = [];
-  const heldBack = new HeldBackTally();
+  const heldBack: UnitHeldBack[] = [];
   const channelNames = new Map(Object.entries(pass.names));
   const since = windowStart(deps.config, ctx.now);
 
@@ -265,7 +263,7 @@ export async function readChannelsPage(deps: ChannelReaderDeps, raw: StreamCurso
         directoryFingerprint: ctx.directory.fingerprint,
       });
       units.push(built.unit);
-      for (const author of built.heldBack) heldBack.add(author, author.items);
+      if (built.heldBack.length > 0) heldBack.push({ path: built.unit.path, authors: built.heldBack });
     }
 
     const next = history.has_more ? history.response_metadata?.next_cursor || undefined : undefined;
@@ -300,5 +298,5 @@ export async function readChannelsPage(deps: ChannelReaderDeps, raw: StreamCurso
     for (const id of Object.keys(state.conversations)) if (!listed.has(id)) delete state.conversations[id];
     delete state.pass;
   }
-  return { units, deleted, cursor: state as unknown as StreamCursor, more, full, heldBack: heldBack.authors };
+  return { units, deleted, cursor: state as unknown as StreamCursor, more, full, heldBack };
 }

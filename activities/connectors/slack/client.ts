@@ -15,3 +15,10 @@ export function slackWebClient(options: { token: string; baseUrl?: string; fetch
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
 }
+
+/** The workspace a bot token belongs to (auth.test): what routes the Events API's callbacks to the source. */
+export async function slackWorkspaceOf(options: { token: string; baseUrl?: string }): Promise<{ teamId: string; team?: string }> {
+  const answer = await slackWebClient(options).auth.test();
+  if (!answer.team_id) throw new Error('auth.test answered without a team_id');
+  return { teamId: answer.team_id, ...(answer.team ? { team: answer.team } : {}) };
+}

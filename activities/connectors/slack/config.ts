@@ -1,7 +1,7 @@
 /**
- * What a Slack source is configured with. The bot token and the signing secret are secrets: they reach the
- * connector and the webhook only through this object (the framework keeps them encrypted at rest and out of
- * workflow arguments); everything else is plain settings.
+ * What a Slack source is configured with. The bot token is a secret: it comes from the source's sealed credentials
+ * (the framework's factory puts it here, in memory) and never from the stored configuration; so does the app's
+ * signing secret, which only the Events webhook reads. Everything else is plain settings.
  */
 import { z } from 'zod';
 import { formatIssue } from '../files/common';
@@ -24,8 +24,6 @@ export const SlackSourceConfig = z.object({
   includeDirectMessages: z.boolean().default(false),
   /** the workspace (team id, T…) whose Events API callbacks belong to this source */
   teamId: z.string().trim().min(1).optional(),
-  /** the app's signing secret, for verifying Events API requests (else MYCELIUM_SLACK_SIGNING_SECRET) */
-  signingSecret: z.string().min(1).optional(),
   /** days an incremental pass re-reads for edits, deletions and new replies (older changes wait for a full pass) */
   recheckDays: z.number().int().min(0).max(90).default(DEFAULT_RECHECK_DAYS),
   /** messages per conversations.history / users.list page (Slack advises at most 200) */

@@ -7,7 +7,7 @@ import type { Connector, ConnectorContext, StreamCursor } from '../port';
 import { readChannelsPage, type ChannelsPage } from './channels';
 import { slackWebClient } from './client';
 import { parseSlackSourceConfig, SLACK_BASE_URL_ENV, type SlackSourceConfig, type SlackSourceConfigInput } from './config';
-import { slackSourceFailure } from './errors';
+import { providerFailure } from '../../providers/errors';
 import { listAllUsers, readUsersPage, slackPeople, type Member, type SlackPeople, USERS_STREAM } from './people';
 import { CHANNELS_STREAM } from './threads';
 
@@ -39,7 +39,7 @@ export class SlackConnector implements Connector {
         return await readChannelsPage({ client: this.#client, config: this.config, people: (c, ids) => this.#people(c, ids) }, cursor, ctx);
       }
     } catch (error) {
-      throw slackSourceFailure(error);
+      throw providerFailure('slack', error);
     }
     throw new Error(`the Slack connector has no stream "${stream}" (it reads ${this.streams().join(', ')})`);
   }

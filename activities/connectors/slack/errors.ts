@@ -1,24 +1,10 @@
 /**
- * Slack read errors as Temporal failures, through the one provider classification (slackFailure): a rate limit
+ * Slack read errors: classification is the shared provider layer's (activities/providers/errors.ts): a rate limit
  * keeps Slack's Retry-After as nextRetryDelay; refused credentials (invalid_auth, token_revoked, missing_scope…)
  * become the non-retryable `SourceAuthFailed`, on which the framework pauses the source and tells its owner.
+ * What stays here is what only the Slack connector decides: which `error` codes mean a conversation is gone.
  */
-import { ApplicationFailure } from '@temporalio/common';
 import { WebAPIPlatformError } from '@slack/web-api';
-import { DeliveryFailureType, slackFailure } from '../../delivery/provider-errors';
-
-export const SOURCE_AUTH_FAILED = 'SourceAuthFailed';
-
-export function slackSourceFailure(error: unknown): ApplicationFailure {
-  const failure = slackFailure(error);
-  if (failure.type !== DeliveryFailureType.AuthFailed) return failure;
-  return ApplicationFailure.create({
-    type: SOURCE_AUTH_FAILED,
-    message: failure.message,
-    nonRetryable: true,
-    ...(failure.cause ? { cause: failure.cause } : {}),
-  });
-}
 
 /** Slack's `error` code of a platform error (ok: false), else undefined. */
 export function slackErrorCode(error: unknown): string | undefined {

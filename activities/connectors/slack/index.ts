@@ -1,7 +1,7 @@
 /**
  * The Slack connector for the sync framework:
  *   createSlackConnector(config: SlackSourceConfigInput, options?: { fetch? }): Connector  (provider 'slack')
- *   SlackSourceConfig: the zod schema of a Slack source's configuration (token and signingSecret are secrets)
+ *   SlackSourceConfig: the zod schema of a Slack source's configuration (its token comes from the sealed credentials)
  */
 import type { Connector } from '../port';
 import { SlackConnector } from './connector';
@@ -9,7 +9,7 @@ import type { SlackSourceConfigInput } from './config';
 
 export { SlackSourceConfig, parseSlackSourceConfig, type SlackSourceConfigInput, DEFAULT_SLACK_BASE_URL, DEFAULT_RECHECK_DAYS, SLACK_BASE_URL_ENV } from './config';
 export { SlackConnector } from './connector';
-export { SOURCE_AUTH_FAILED, slackSourceFailure } from './errors';
+export { slackWorkspaceOf } from './client';
 export { USERS_STREAM } from './people';
 export { CHANNELS_STREAM, threadPath } from './threads';
 export type { ChannelsPage } from './channels';

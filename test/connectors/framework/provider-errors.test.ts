@@ -112,7 +112,7 @@ describe('Slack (@slack/web-api)', () => {
 
 describe('provider endpoints', () => {
   it('default to the real hosts and take MYCELIUM_*_BASE_URL, refusing what is not a URL', () => {
-    expect(providerEndpoints({})).toEqual({ google: 'https://www.googleapis.com', graph: 'https://graph.microsoft.com', slack: 'https://slack.com' });
+    expect(providerEndpoints({})).toEqual({ google: 'https://www.googleapis.com', graph: 'https://graph.microsoft.com', slack: 'https://slack.com', googleToken: 'https://oauth2.googleapis.com/token', microsoftLogin: 'https://login.microsoftonline.com' });
     expect(providerEndpoints({ MYCELIUM_SLACK_BASE_URL: 'http://127.0.0.1:9/', MYCELIUM_GRAPH_BASE_URL: ' ' })).toMatchObject({ slack: 'http://127.0.0.1:9', graph: 'https://graph.microsoft.com' });
     expect(() => providerEndpoints({ MYCELIUM_GOOGLE_BASE_URL: 'not a url' })).toThrow(/MYCELIUM_GOOGLE_BASE_URL is not a URL/);
   });

@@ -48,6 +48,8 @@ interface Channel {
   interrupts: ((request: RecordedRequest) => { status?: number; headers?: Record<string, string>; body?: unknown })[];
   /** the first answer of a page may be altered once (a fault on the way in) */
   alterOnce?: (messages: Message[]) => Message[];
+  /** the next paging cursor handed out carries a NUL once: the store refuses it when the page's cursor is committed */
+  badCursorOnce?: boolean;
   /** what the server saw, with the store's state at that moment */
   seen: { at: number; cursor?: string; oldest?: string; auth?: string; items: number; storedCursor: unknown }[];
 }
@@ -158,7 +160,12 @@ describe.each(DB_FLAVORS)('connector framework on %s', (flavor) => {
         state.alterOnce = undefined;
       }
       const more = offset + limit < state.messages.length;
-      return { body: { ok: true, messages: page, has_more: more, response_metadata: { next_cursor: more ? `c${offset + limit}` : '' } } };
+      let next = more ? `c${offset + limit}` : '';
+      if (more && state.badCursorOnce) {
+        state.badCursorOnce = false;
+        next = `${next}\u0000`;
+      }
+      return { body: { ok: true, messages: page, has_more: more, response_metadata: { next_cursor: next } } };
     });
   }, 120_000);
 
@@ -209,25 +216,43 @@ describe.each(DB_FLAVORS)('connector framework on %s', (flavor) => {
     expect(state.seen.at(-1)).toMatchObject({ oldest: message(5).ts, cursor: undefined });
   });
 
-  it('a page that fails after storing half is read again from the same cursor: nothing lost, nothing stored twice, all of it extracted', async () => {
+  it('a page is stored all or nothing: a unit the store refuses fails the page, whose retry stores it whole from the same cursor', async () => {
     const { sourceId, channelId, stream, state } = setup('crash', [1, 2, 3, 4].map((n) => message(n)));
-    // the first answer's third message carries a NUL, which the store refuses (Postgres text cannot hold it):
-    // units 1 and 2 are stored, unit 3 throws, the activity fails; the retry gets the clean page
+    // the first answer's third message carries a NUL, which the store refuses (Postgres text cannot hold it): the
+    // page's one transaction writes nothing, the activity fails; the retry gets the clean page
     state.alterOnce = (page) => page.map((m, i) => (i === 2 ? { ...m, text: `${m.text}\u0000` } : m));
     await register(sourceId, channelId, 4);
 
     const { result, history } = await syncNow(sourceId);
     expect(state.seen).toHaveLength(2);
-    // the retry asked for the same page (no cursor committed), with half of it already stored
+    // the retry asked for the same page (no cursor committed), with nothing of it stored
     expect(state.seen.map((s) => s.cursor)).toEqual([undefined, undefined]);
-    expect(state.seen[1]).toMatchObject({ items: 2, storedCursor: null });
+    expect(state.seen[1]).toMatchObject({ items: 0, storedCursor: null });
     const starts = pageStarts(history);
     expect(starts.map((e) => e.activityTaskStartedEventAttributes!.attempt)).toEqual([2]);
 
     const ids = [1, 2, 3, 4].map((n) => itemIdFor(sourceId, `${channelId}/${message(n).ts}`));
     expect(await items(sourceId)).toBe(4);
-    expect(result).toMatchObject({ inserted: 2, unchanged: 2 });
+    expect(result).toMatchObject({ inserted: 4, unchanged: 0 });
     // one chunk and one vector per message: nothing twice
+    expect(await leftovers(ids)).toEqual({ chunks: 4, vectors: 4 });
+    expect(await storedCursor(sourceId, stream)).toEqual({ mode: 'incremental', oldest: message(4).ts });
+  });
+
+  it('a page whose cursor cannot be committed after its units are stored is read again: nothing lost, nothing stored twice, all of it extracted', async () => {
+    const { sourceId, channelId, stream, state } = setup('commit', [1, 2, 3, 4].map((n) => message(n)));
+    // the first page's paging cursor carries a NUL: its units are stored, then the store refuses the cursor
+    state.badCursorOnce = true;
+    await register(sourceId, channelId, 2);
+
+    const { result, history } = await syncNow(sourceId);
+    // page 1 twice (its cursor was never committed), then page 2
+    expect(state.seen.map((s) => s.cursor)).toEqual([undefined, undefined, 'c2']);
+    // the retry found page 1's units stored by the failed attempt, and no cursor
+    expect(state.seen[1]).toMatchObject({ items: 2, storedCursor: null });
+    const ids = [1, 2, 3, 4].map((n) => itemIdFor(sourceId, `${channelId}/${message(n).ts}`));
+    expect(await items(sourceId)).toBe(4);
+    expect(result).toMatchObject({ inserted: 2, unchanged: 2 });
     expect(await leftovers(ids)).toEqual({ chunks: 4, vectors: 4 });
     expect(await storedCursor(sourceId, stream)).toEqual({ mode: 'incremental', oldest: message(4).ts });
     // extraction read all four, including the two stored by the failed attempt

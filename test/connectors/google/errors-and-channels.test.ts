@@ -5,7 +5,10 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { channelPrefix, channelsToRenew, createGoogleConnector, GoogleSourceConfig, renewChannels, SOURCE_AUTH_FAILED } from '../../../activities/connectors/google';
+import { channelPrefix, channelsToRenew, createGoogleConnector, GoogleSourceConfig, renewChannels } from '../../../activities/connectors/google';
+import { SourceFailureType } from '../../../activities/providers/errors';
+
+const SOURCE_AUTH_FAILED = SourceFailureType.AuthFailed;
 import { WebhookStore } from '../../../activities/memory/webhooks';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { googleError, RATE_LIMITED_403, startFakeGoogleApi, TOO_MANY_429, USER_RATE_LIMITED_403, type FakeGoogleApi } from '../../support/fake-google-api';
@@ -34,18 +37,18 @@ describe('google provider errors', () => {
     const connector = connectorFor(api, { mailboxes: [ALICE], calendars: [ALICE] });
     api.fail(/\/profile$/, { ...RATE_LIMITED_403, headers: { 'retry-after': '12' } });
     const rate = await failureOf(connector.readPage(`gmail:${ALICE}`, null, context()));
-    expect(rate).toMatchObject({ type: 'DeliveryRateLimited', nonRetryable: false, nextRetryDelay: 12_000 });
+    expect(rate).toMatchObject({ type: SourceFailureType.RateLimited, nonRetryable: false, nextRetryDelay: 12_000 });
 
     api.fail(/\/events$/, USER_RATE_LIMITED_403);
     const user = await failureOf(connector.readPage(`calendar:${ALICE}`, null, context()));
-    expect(user).toMatchObject({ type: 'DeliveryRateLimited', nonRetryable: false });
+    expect(user).toMatchObject({ type: SourceFailureType.RateLimited, nonRetryable: false });
 
     api.fail(/\/events$/, TOO_MANY_429(7));
     const tooMany = await failureOf(connector.readPage(`calendar:${ALICE}`, null, context()));
-    expect(tooMany).toMatchObject({ type: 'DeliveryRateLimited', nonRetryable: false, nextRetryDelay: 7000 });
+    expect(tooMany).toMatchObject({ type: SourceFailureType.RateLimited, nonRetryable: false, nextRetryDelay: 7000 });
 
     api.fail(/\/events$/, googleError(503, 'backendError', 'Backend Error'));
-    expect(await failureOf(connector.readPage(`calendar:${ALICE}`, null, context()))).toMatchObject({ type: 'DeliveryUnavailable', nonRetryable: false });
+    expect(await failureOf(connector.readPage(`calendar:${ALICE}`, null, context()))).toMatchObject({ type: SourceFailureType.Unavailable, nonRetryable: false });
     // the SDK retried none of them: one request each
     expect(api.requestsTo(/\/events$/)).toHaveLength(3);
   });

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalHashingEmbedder } from '../../../activities/intelligence/embeddings/local';
 import { MemoryStore } from '../../../activities/memory/store';
 import { chooseVectorIndex } from '../../../activities/memory/vector-index';
-import { MicrosoftSubscriptions, SubscriptionChannelStore } from '../../../activities/connectors/microsoft';
+import { MicrosoftSubscriptions } from '../../../activities/connectors/microsoft';
+import { WebhookStore } from '../../../activities/memory/webhooks';
 import { GraphReader } from '../../../activities/connectors/microsoft/graph';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { startFakeGraph, type FakeGraph } from '../../support/fake-graph-api';
@@ -51,7 +52,7 @@ describe('a private Teams channel in the store', () => {
 describe('Graph change notification subscriptions', () => {
   it('creates, renews before expiry, renews on reauthorizationRequired, and recreates a removed one', async () => {
     let now = new Date('2026-03-02T12:00:00.000Z');
-    const channels = new SubscriptionChannelStore({ db: database.db });
+    const channels = new WebhookStore({ db: database.db });
     const graph = GraphReader.create({ kind: 'client-credentials', tenantId: 'contoso-tenant', clientId: 'app-id', clientSecret: 'app-secret', loginUrl: fake.url }, fake.url);
     const subscriptions = new MicrosoftSubscriptions({
       graph,

@@ -6,7 +6,10 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSlackConnector, SOURCE_AUTH_FAILED, threadPath } from '../../../activities/connectors/slack';
+import { createSlackConnector, threadPath } from '../../../activities/connectors/slack';
+import { SourceFailureType } from '../../../activities/providers/errors';
+
+const SOURCE_AUTH_FAILED = SourceFailureType.AuthFailed;
 import { tsOf } from '../../../activities/connectors/slack/ts';
 import { OUTSIDE_OPT_IN, type Item } from '../../../schemas/entities';
 import { type FakeMessage, type FakeSlackApi, startFakeSlackApi } from '../../support/fake-slack-api';
@@ -174,7 +177,9 @@ describe('channels stream', () => {
     expect(everything).not.toContain('never read');
     expect(everything).not.toContain('a DM');
 
-    const heldBack = pass.pages.flatMap((p) => p.heldBack ?? []);
+    const heldBack = pass.pages.flatMap((p) => p.heldBack ?? []).flatMap((h) => h.authors);
+    // recorded per thread: each entry names the unit path of the thread it came from
+    expect(pass.pages.flatMap((p) => p.heldBack ?? []).every((h) => h.path.startsWith('channels/'))).toBe(true);
     expect(heldBack).toEqual(
       expect.arrayContaining([
         { id: 'dave@outside.test', name: 'Dave Outside', items: 1 },
@@ -310,7 +315,7 @@ describe('errors', () => {
         (error: unknown) => error,
       );
       expect(failure).toBeInstanceOf(ApplicationFailure);
-      expect(failure).toMatchObject({ type: 'DeliveryRateLimited', nonRetryable: false, nextRetryDelay: 7000 });
+      expect(failure).toMatchObject({ type: SourceFailureType.RateLimited, nonRetryable: false, nextRetryDelay: 7000 });
     }
     // no retries inside the SDK: exactly one HTTP request per attempt
     expect(slack.calls('conversations.history')).toHaveLength(1 + 3);

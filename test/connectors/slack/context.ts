@@ -3,7 +3,6 @@ import pino from 'pino';
 import type { Person } from '../../../schemas/entities';
 import { directoryFrom } from '../../../activities/connectors/files/directory';
 import { toPerson, type PeopleEntry } from '../../../activities/connectors/files/people';
-import type { HeldBackAuthor } from '../../../activities/connectors/files/types';
 import type { Connector, ConnectorContext, StreamCursor, StreamPage } from '../../../activities/connectors/port';
 import type { ParsedUnit } from '../../../schemas/entities';
 
@@ -26,7 +25,7 @@ export function context(directory: Person[], now: Date, sourceId = 'slack-test')
 }
 
 export interface Pass {
-  pages: (StreamPage & { heldBack?: HeldBackAuthor[] })[];
+  pages: StreamPage[];
   units: ParsedUnit[];
   deleted: string[];
   cursor: StreamCursor;

@@ -3,6 +3,7 @@
  * over the timestamp and the raw body) is checked before anything happens, stale timestamps are refused, the
  * url_verification challenge is answered, and an event becomes a sync request to the workspace's source.
  */
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { WorkflowNotFoundError } from '@temporalio/client';
@@ -23,7 +24,14 @@ let sources = 0;
 
 async function newSource(teamId: string, signingSecret: string | undefined = SECRET): Promise<string> {
   const id = `slack-hook-${run}-${++sources}`;
-  await stack.store.upsertSource({ id, kind: 'slack', config: { token: 'xoxb-unused', teamId, ...(signingSecret ? { signingSecret } : {}), recheckDays: 7 } });
+  // the signing secret lives in the source's credentials, sealed at rest, as `myc sources add` stores it
+  await stack.sources.register({
+    id,
+    kind: 'slack',
+    config: { teamId, recheckDays: 7 },
+    ownerId: null,
+    secret: JSON.stringify({ provider: 'slack', kind: 'bot-token', token: 'xoxb-unused', ...(signingSecret ? { signingSecret } : {}) }),
+  });
   return id;
 }
 
@@ -64,6 +72,7 @@ async function expectRefused(response: Response): Promise<void> {
 }
 
 beforeAll(async () => {
+  process.env.MYCELIUM_SECRET_KEY ??= randomBytes(32).toString('base64');
   stack = await openTestStack({ name: 'slack-webhooks' });
   const app = new Hono().route('/webhooks', createWebhookRoutes({ stack: async () => stack, log: pino({ level: 'silent' }) }));
   server = await new Promise<ServerType>((resolve) => {

@@ -82,3 +82,15 @@ export function localModelSpec(name: string): LocalModelSpec {
   }
   return spec;
 }
+
+/**
+ * Weight of the encoder's ranking in `ask`'s fusion (activities/intelligence/ask/answer.ts,
+ * vectorWeight) when the store's embedder is a semantic one; chosen on the QMSum tuning half and
+ * kept only because it helped on the held-out half (README, "A real encoder").
+ */
+export const ASK_VECTOR_WEIGHT = 0;
+
+/** Whether vectors of this model carry meaning (a sentence encoder), not just shared word fragments. */
+export function isSemanticModel(model: string): boolean {
+  return model in LOCAL_MODELS || model.startsWith('openai/');
+}

@@ -6,3 +6,4 @@ export { watchCalendar } from './calendar-watch';
 export { requestScheduledSync } from './scheduled-sync';
 export { personAgent } from './person';
 export { notifyStakeholders } from './notify';
+export { reembedVectors } from './reembed';

@@ -21,10 +21,8 @@ import type { Embedder } from '../../memory/ports';
 import { LocalHashingEmbedder } from './local';
 import { OpenAIEmbedder } from './openai';
 
-/** An embedder that may embed queries differently from documents (a query prefix). */
-export interface QueryEmbedder extends Embedder {
-  embedQueries?(texts: string[]): Promise<number[][]>;
-}
+/** An embedder (the port's embedQueries is how a model embeds queries differently, e.g. with a prefix). */
+export type QueryEmbedder = Embedder;
 
 /** Query vectors: the embedder's query form when it has one. */
 export function embedQueries(embedder: QueryEmbedder, texts: string[]): Promise<number[][]> {
@@ -136,4 +134,31 @@ export function loadLocalEncoder(
     loaded.set(key, pending);
   }
   return pending;
+}
+
+/**
+ * An embedder that makes `model`'s vectors, when this process can run it: the hashing embedder,
+ * a local encoder, or the configured OpenAI-compatible model. Used to keep searching the active
+ * model while a new one is being re-embedded.
+ */
+export async function embedderForModel(
+  model: string,
+  config: EmbedderConfig,
+  deps: { log: SelectLogger; env?: NodeJS.ProcessEnv },
+): Promise<QueryEmbedder | undefined> {
+  const hashing = new LocalHashingEmbedder();
+  if (model === hashing.model) return hashing;
+  if (model in LOCAL_MODELS) {
+    try {
+      return await loadLocalEncoder(model, { env: deps.env, threads: config.threads, log: deps.log });
+    } catch (error) {
+      if (error instanceof ModelUnavailableError) return undefined;
+      throw error;
+    }
+  }
+  if (config.embedder === 'openai') {
+    const { embedder } = await createEmbedder(config, deps);
+    if (embedder.model === model) return embedder;
+  }
+  return undefined;
 }

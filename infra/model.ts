@@ -176,10 +176,12 @@ async function extractVerified(spec: LocalModelSpec, jar: string, files: { dir: 
 type MavenResult = { ok: true } | { ok: false; reason: string };
 
 function mavenGet(mvn: string, artifact: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<MavenResult> {
+  // where we look for the jar is where Maven must put it
+  const repo = env.MAVEN_REPO_LOCAL?.trim();
   return new Promise((resolve) => {
     execFile(
       mvn,
-      ['-q', '-B', 'dependency:get', `-Dartifact=${artifact}`, '-Dtransitive=false'],
+      ['-q', '-B', 'dependency:get', `-Dartifact=${artifact}`, '-Dtransitive=false', ...(repo ? [`-Dmaven.repo.local=${repo}`] : [])],
       { env, timeout: timeoutMs, maxBuffer: 8 * 1024 * 1024, encoding: 'utf8' },
       (error, stdout, stderr) => {
         if (!error) return resolve({ ok: true });

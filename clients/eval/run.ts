@@ -60,7 +60,7 @@ export async function prepare(meetings: readonly QmsumMeeting[], opts: { embedde
   const db = await openDb({});
   try {
     await migrate(db);
-    const vectors = await chooseVectorIndex(db, embedder.dimensions, quiet);
+    const vectors = await chooseVectorIndex(db, embedder.dimensions, quiet, { model: embedder.model });
     const store = new MemoryStore({ db, vectors, embedder });
     await writeMeetingFiles(dir, meetings);
     const { items } = await ingestFolder(store, dir, SOURCE_ID);

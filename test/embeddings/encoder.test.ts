@@ -6,6 +6,7 @@
  * bge-small-en-v1.5-q through Python onnxruntime 1.31 + Hugging Face `tokenizers` on the same ONNX file,
  * one text per call, [CLS] vector, L2-normalised. The model is fetched once (infra/model.ts).
  */
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { localModelSpec } from '../../config/embeddings';
 import { OnnxSentenceEncoder } from '../../activities/intelligence/embeddings/onnx';
@@ -63,6 +64,15 @@ describe('all-MiniLM-L6-v2 (fp32, mean pooling)', () => {
     }
     // and different texts differ
     expect(dot(batched[0]!, batched[1]!)).toBeLessThan(0.999);
+  });
+
+  it('heartbeats the activity it runs in after every batch of 32', async () => {
+    const activity = new MockActivityEnvironment();
+    const beats: unknown[] = [];
+    activity.on('heartbeat', (details: unknown) => beats.push(details));
+    const vectors = await activity.run(() => encoder.embed(mixedTexts(70)));
+    expect(vectors).toHaveLength(70);
+    expect(beats).toEqual([{ embedded: 32, of: 70 }, { embedded: 64, of: 70 }, { embedded: 70, of: 70 }]);
   });
 
   it('embeds queries without a prefix and an empty list to nothing', async () => {

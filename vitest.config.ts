@@ -16,5 +16,8 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 300_000,
     teardownTimeout: 30_000,
+    // Tests that need meaning load the sentence encoder themselves (test/embeddings); the rest keep the
+    // fast, deterministic hashing embedder unless the environment names another.
+    env: { MYCELIUM_EMBEDDER: process.env.MYCELIUM_EMBEDDER ?? 'hashing' },
   },
 });

@@ -13,6 +13,7 @@ import { DecisionSubjects } from './memory/follow-ups';
 import { createNotifyActivities } from './notify';
 import { createNotifyDeliveryActivities, outboxChannels } from './notify-delivery';
 import { createPersonAgentActivities } from './person-agent';
+import { createReembedActivities } from './reembed';
 import { createSyncActivities } from './sync';
 
 export function createActivities(deps: ActivityDeps) {
@@ -33,6 +34,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createBriefActivities(deps),
     ...createPersonAgentActivities({ people: deps.store, personSettings: deps.personSettings }),
     ...createNotifyActivities(deps),
+    ...createReembedActivities({ store: deps.store }),
     ...createNotifyDeliveryActivities({
       notifications: deps.notifications,
       people: deps.store,

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { OUTSIDE_OPT_IN, PersonId } from '../schemas/entities';
 import { DecisionStore } from '../activities/memory/decisions';
 import { answer } from '../activities/intelligence/ask';
+import { ASK_VECTOR_WEIGHT, isSemanticModel } from '../config/embeddings';
 import { OpenAISynthesizer } from '../activities/intelligence/ask/openai-synthesizer';
 import { contentTerms, questionIntent, queryTerms } from '../activities/intelligence/ask/text';
 import { extractorConfigFromEnv } from '../activities/intelligence/extraction/config';
@@ -131,7 +132,11 @@ export interface AskOutput {
  * "What did we decide about X, and why? Who owns it? What is still open?" — answered extractively from the
  * sources, on behalf of one person, with the decision log's matching decisions fused in as evidence.
  */
-export async function ask(stack: Pick<Stack, 'store' | 'decisions'>, rawInput: z.input<typeof AskInput>): Promise<AskOutput> {
+export async function ask(
+  stack: Pick<Stack, 'store' | 'decisions'>,
+  rawInput: z.input<typeof AskInput>,
+  options: { vectorWeight?: number } = {},
+): Promise<AskOutput> {
   const input = AskInput.parse(rawInput);
   const asker = await stack.store.getPerson(input.as);
   if (!asker?.optedIn) throw new UserError(`ask: ${input.as} ${asker ? 'has not opted in' : 'is not in the directory'}`);
@@ -142,7 +147,13 @@ export async function ask(stack: Pick<Stack, 'store' | 'decisions'>, rawInput: z
   const logged = pertinentDecisions(input.question, await stack.decisions.listDecisions({ visibleTo, limit: 500 }));
   const evidence = [{ source: 'decision log', hits: logged.flatMap(({ d, shared }) => d.sources.map((s) => ({ itemId: s.itemId, position: s.position, score: shared }))) }];
   const scope = input.meeting === undefined ? {} : { scope: { threadId: input.meeting } };
-  const result = await answer(stack.store, { question: input.question, visibleTo, k: input.k, evidence, ...scope }, { synthesizer: synthesizerFromEnv() });
+  // The encoder's own ranking joins the fusion only when the vectors carry meaning (not the hashing fallback).
+  const vectorWeight = options.vectorWeight ?? (isSemanticModel(stack.store.embedderModel) ? ASK_VECTOR_WEIGHT : 0);
+  const result = await answer(
+    stack.store,
+    { question: input.question, visibleTo, k: input.k, evidence, ...scope },
+    { synthesizer: synthesizerFromEnv(), vectorWeight },
+  );
   const items = new Map((await stack.store.getItems([...new Set(result.citations.map((c) => c.itemId))])).map((i) => [i.id, i]));
   const speakers = [...items.values()].flatMap((i) => [i.authorId, ...i.segments.map((s) => s.speakerId ?? null)]).filter((p): p is string => !!p);
   const names = new Map((await stack.store.peopleByIds([...new Set(speakers)])).map((p) => [p.id, p.name]));

@@ -5,13 +5,14 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { REEMBED_WORKFLOW_TYPE, reembedWorkflowId } from '../workflows/reembed-defs';
 import type { Worker } from '@temporalio/worker';
 import pino, { type Logger } from 'pino';
 import type { ActivityDeps } from '../activities';
 import { deliveryChannelsFromEnv } from '../activities/delivery/channels';
 import { FileOutbox } from '../activities/delivery/outbox';
-import { LocalHashingEmbedder } from '../activities/intelligence/embeddings/local';
+import { createEmbedder, embedderConfigFromEnv, embedderForModel } from '../activities/intelligence/embeddings/select';
 import { createExtractor, extractorConfigFromEnv } from '../activities/intelligence/extraction';
 import { DecisionStore } from '../activities/memory/decisions';
 import { FollowUpStore } from '../activities/memory/follow-ups';
@@ -107,9 +108,25 @@ export async function openStack(options: StackOptions): Promise<Stack> {
     const db = await openDb({ databaseUrl, dataDir });
     closers.push(() => db.close());
     await migrate(db);
-    const embedder = new LocalHashingEmbedder();
+    // MYCELIUM_EMBEDDER (default: the local sentence encoder, hashing when it cannot be fetched)
+    const embedderConfig = embedderConfigFromEnv(process.env);
+    const { embedder } = await createEmbedder(embedderConfig, { log });
     const vectors = await chooseVectorIndex(db, embedder.dimensions, log, { model: embedder.model });
-    const store = new MemoryStore({ db, vectors, embedder });
+    const store = new MemoryStore({
+      db,
+      vectors,
+      embedder,
+      // while a new model is re-embedded, searches stay on the active one, with its own embedder
+      activeSpace: async (model) => {
+        const other = await embedderForModel(model, embedderConfig, { log });
+        if (!other) {
+          log.warn({ active: model, configured: embedder.model }, 'the active vector model cannot run here: search by meaning waits for the re-embed');
+          return undefined;
+        }
+        return { embedder: other, vectors: await chooseVectorIndex(db, other.dimensions, log, { model }) };
+      },
+    });
+    const space = await store.ready();
     const sources = new SourceRegistry({ db });
     const decisions = new DecisionStore({ db });
     const notifications = new NotificationStore({ db });
@@ -164,6 +181,10 @@ export async function openStack(options: StackOptions): Promise<Stack> {
         closers.push(() => stopWorker(providerWorker, polling));
       }
     }
+    if (space.state === 'building') {
+      // the embedder changed: re-embed in the background (idempotent by id; a worker with this model runs it)
+      await startReembed(client, taskQueue, embedder.model, log);
+    }
 
     return {
       client,
@@ -191,6 +212,15 @@ export async function openStack(options: StackOptions): Promise<Stack> {
   } catch (error) {
     await close();
     throw error;
+  }
+}
+
+async function startReembed(client: Client, taskQueue: string, model: string, log: Logger): Promise<void> {
+  try {
+    await client.workflow.start(REEMBED_WORKFLOW_TYPE, { workflowId: reembedWorkflowId(model), taskQueue, args: [{ model }] });
+    log.info({ model, workflowId: reembedWorkflowId(model) }, 'the embedding model changed: re-embedding every chunk in the background');
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }
 }
 

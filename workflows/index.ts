@@ -7,3 +7,4 @@ export { requestScheduledSync } from './scheduled-sync';
 export { personAgent } from './person';
 export { notifyStakeholders } from './notify';
 export { maintainSourcePush } from './push-upkeep';
+export { reembedVectors } from './reembed';

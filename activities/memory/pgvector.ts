@@ -10,35 +10,43 @@ import {
   l2Norm,
   POINT_RECORD_COLUMNS,
   pointsAsJson,
+  LEGACY_VECTOR_MODEL,
   requireDimensions,
+  sqlLiteral,
   VECTOR_DDL_LOCK_KEY,
+  vectorTableName,
 } from './vectorpoints';
 
-const TABLE = 'chunk_vectors';
 
 export class PgVectorIndex implements VectorIndex {
   readonly name = 'pgvector';
+  /** the model whose vectors this index holds and compares (each model has a table of its own) */
+  readonly model: string;
   readonly #db: Db;
+  readonly #table: string;
   #dimensions: number | undefined;
 
-  constructor(db: Db) {
+  constructor(db: Db, opts: { model?: string } = {}) {
     this.#db = db;
+    this.model = opts.model ?? LEGACY_VECTOR_MODEL;
+    this.#table = vectorTableName('chunk_vectors', this.model);
   }
 
   async ensureReady(dimensions: number): Promise<void> {
     await this.#db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [VECTOR_DDL_LOCK_KEY]);
       await tx.exec('CREATE EXTENSION IF NOT EXISTS vector');
-      const existing = await tableDimensions(tx);
+      const existing = await tableDimensions(tx, this.#table);
       if (existing !== undefined && existing !== dimensions) {
         throw new Error(
-          `${TABLE} holds ${existing}-dimensional vectors but the embedder makes ${dimensions}: ` +
-            're-embed into a fresh table (drop it) when changing the embedding model',
+          `${this.#table} holds ${existing}-dimensional vectors of ${this.model}, but ${dimensions} were asked for: ` +
+            'one model makes one size of vector; a different model gets a table of its own',
         );
       }
       await tx.exec(`
-        CREATE TABLE IF NOT EXISTS ${TABLE} (
+        CREATE TABLE IF NOT EXISTS ${this.#table} (
           chunk_id    text PRIMARY KEY,
+          model       text NOT NULL CHECK (model = ${sqlLiteral(this.model)}),
           item_id     text NOT NULL,
           position    integer NOT NULL,
           embedding   vector(${dimensions}) NOT NULL,
@@ -48,9 +56,9 @@ export class PgVectorIndex implements VectorIndex {
           occurred_at timestamptz NOT NULL,
           thread_id   text
         );
-        CREATE INDEX IF NOT EXISTS ${TABLE}_embedding_idx ON ${TABLE} USING hnsw (embedding vector_cosine_ops);
-        CREATE INDEX IF NOT EXISTS ${TABLE}_access_idx ON ${TABLE} USING gin (access);
-        CREATE INDEX IF NOT EXISTS ${TABLE}_item_idx ON ${TABLE} (item_id);`);
+        CREATE INDEX IF NOT EXISTS ${this.#table}_embedding_idx ON ${this.#table} USING hnsw (embedding vector_cosine_ops);
+        CREATE INDEX IF NOT EXISTS ${this.#table}_access_idx ON ${this.#table} USING gin (access);
+        CREATE INDEX IF NOT EXISTS ${this.#table}_item_idx ON ${this.#table} (item_id);`);
     });
     this.#dimensions = dimensions;
   }
@@ -61,21 +69,21 @@ export class PgVectorIndex implements VectorIndex {
     for (const p of points) assertUsableVector(p.vector, dimensions, `vector of chunk ${p.chunkId}`);
     // float8[] -> vector is a cast pgvector provides.
     await (tx ?? this.#db).query(
-      `INSERT INTO ${TABLE} (chunk_id, item_id, position, embedding, access, source_id, kind, occurred_at, thread_id)
-       SELECT chunk_id, item_id, position, embedding::vector, access, source_id, kind, occurred_at, thread_id
+      `INSERT INTO ${this.#table} (chunk_id, model, item_id, position, embedding, access, source_id, kind, occurred_at, thread_id)
+       SELECT chunk_id, $2, item_id, position, embedding::vector, access, source_id, kind, occurred_at, thread_id
        FROM jsonb_to_recordset($1::jsonb) AS p(${POINT_RECORD_COLUMNS})
        ON CONFLICT (chunk_id) DO UPDATE SET
          item_id = EXCLUDED.item_id, position = EXCLUDED.position, embedding = EXCLUDED.embedding,
          access = EXCLUDED.access, source_id = EXCLUDED.source_id, kind = EXCLUDED.kind,
          occurred_at = EXCLUDED.occurred_at, thread_id = EXCLUDED.thread_id`,
-      [pointsAsJson(points)],
+      [pointsAsJson(points), this.model],
     );
   }
 
   async deleteByItems(itemIds: string[], tx?: Sql): Promise<void> {
     if (itemIds.length === 0) return;
     requireDimensions(this.#dimensions, this.name);
-    await (tx ?? this.#db).query(`DELETE FROM ${TABLE} WHERE item_id = ANY($1::text[])`, [itemIds]);
+    await (tx ?? this.#db).query(`DELETE FROM ${this.#table} WHERE item_id = ANY($1::text[])`, [itemIds]);
   }
 
   async query(vector: number[], filter: RetrievalFilter, limit: number): Promise<Hit[]> {
@@ -90,7 +98,7 @@ export class PgVectorIndex implements VectorIndex {
       params,
     );
     const sql = `SELECT item_id, position, 1 - (embedding <=> ${target}) AS score
-                 FROM ${TABLE} WHERE ${where}
+                 FROM ${this.#table} WHERE model = ${params.add(this.model)} AND ${where}
                  ORDER BY embedding <=> ${target} LIMIT ${params.add(limit)}`;
     // (ORDER BY the distance alone: any second sort key stops the planner from using HNSW.)
     return this.#db.transaction(async (tx) => {
@@ -103,11 +111,11 @@ export class PgVectorIndex implements VectorIndex {
   }
 }
 
-async function tableDimensions(sql: Sql): Promise<number | undefined> {
+async function tableDimensions(sql: Sql, table: string): Promise<number | undefined> {
   // For vector(N) columns pgvector stores N as the type modifier.
   const { rows } = await sql.query<{ dims: number }>(
     `SELECT atttypmod AS dims FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'embedding'`,
-    [TABLE],
+    [table],
   );
   return rows[0] ? Number(rows[0].dims) : undefined;
 }

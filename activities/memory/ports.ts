@@ -30,9 +30,13 @@ export interface Db extends ScriptableSql {
 }
 
 export interface Embedder {
+  /** the model that makes the vectors; every stored vector is tagged with it */
   readonly model: string;
   readonly dimensions: number;
+  /** document (chunk) vectors */
   embed(texts: string[]): Promise<number[][]>;
+  /** query vectors, for models that embed queries differently (BGE's instruction prefix); default embed */
+  embedQueries?(texts: string[]): Promise<number[][]>;
 }
 
 /** One vector per chunk. Point ids are deterministic (derived from the chunk id) so upserts are idempotent. */
@@ -73,6 +77,8 @@ export interface Hit {
 
 export interface VectorIndex {
   readonly name: string;
+  /** the model whose vectors it holds; an index never compares vectors of two models */
+  readonly model?: string;
   ensureReady(dimensions: number): Promise<void>;
   upsert(points: VectorPoint[], tx?: Sql): Promise<void>;
   deleteByItems(itemIds: string[], tx?: Sql): Promise<void>;

@@ -17,8 +17,11 @@ import {
   type PersonId,
   type Quarantined,
 } from '../../schemas/entities';
+import { isSemanticModel } from '../../config/embeddings';
 import { reciprocalRankFusion } from './fusion';
 import { searchWeightedTerms, TermStatistics, type ItemHit, type TermSearchOptions, type TermSearchScope, type WeightedTerm } from './term-search';
+import { activateVectorSpace, activeVectorModel, registerVectorSpace, type SpaceStatus } from './vector-spaces';
+import { l2Norm } from './vectorpoints';
 import { retrievalConditions, SqlParams } from './filters';
 import { chunkIdOf, removeStoredUnit, storeParsedUnit, storeParsedUnits, type StoreUnitsOptions } from './ingest';
 import {
@@ -58,6 +61,19 @@ export interface MemoryStoreDeps {
   db: Db;
   vectors: VectorIndex;
   embedder: Embedder;
+  /**
+   * While this store's model is still being re-embedded (`building`), searches use the active model:
+   * this gives its embedder and index (undefined when that model cannot run here: vector search then
+   * returns nothing and full-text carries the search until the re-embed completes).
+   */
+  activeSpace?: (model: string) => Promise<{ embedder: Embedder; vectors: VectorIndex } | undefined>;
+}
+
+/** One page of a re-embed: how many chunks got new-model vectors, and where the next page starts. */
+export interface ReembedPage {
+  embedded: number;
+  /** the last chunk id looked at; null when there were no more chunks */
+  last: string | null;
 }
 
 export interface SourceRecord {
@@ -82,21 +98,80 @@ export class MemoryStore {
   readonly #termStatistics = new TermStatistics();
   readonly #vectors: VectorIndex;
   readonly #embedder: Embedder;
-  #ready: Promise<void> | undefined;
+  readonly #activeSpace: MemoryStoreDeps['activeSpace'];
+  #ready: Promise<SpaceStatus> | undefined;
 
   constructor(deps: MemoryStoreDeps) {
+    // An encoder's vectors in another model's table would be compared with that model's: refuse.
+    // (Test embedders that stand in for the hashing one may share its index.)
+    if (deps.vectors.model !== undefined && deps.vectors.model !== deps.embedder.model && isSemanticModel(deps.embedder.model)) {
+      throw new Error(
+        `the vector index holds ${deps.vectors.model} vectors but the embedder makes ${deps.embedder.model}: ` +
+          'choose the index with chooseVectorIndex(db, dims, log, { model: embedder.model })',
+      );
+    }
     this.#db = deps.db;
     this.#vectors = deps.vectors;
     this.#embedder = deps.embedder;
+    this.#activeSpace = deps.activeSpace;
   }
 
-  /** Prepares the vector index for the embedder's dimensions; called by the methods that need it. */
-  ready(): Promise<void> {
-    this.#ready ??= this.#vectors.ensureReady(this.#embedder.dimensions).catch((error: unknown) => {
+  /** The model the vectors of this store's searches are made with. */
+  get embedderModel(): string {
+    return this.#embedder.model;
+  }
+
+  /**
+   * Prepares the vector index for the embedder's dimensions and registers its model (vector-spaces.ts);
+   * called by the methods that need it. Says whether the model is active or still being re-embedded.
+   */
+  ready(): Promise<SpaceStatus> {
+    this.#ready ??= (async () => {
+      await this.#vectors.ensureReady(this.#embedder.dimensions);
+      return registerVectorSpace(this.#db, this.#embedder.model, this.#embedder.dimensions);
+    })().catch((error: unknown) => {
       this.#ready = undefined; // let a later call retry (e.g. the server was briefly unreachable)
       throw error;
     });
     return this.#ready;
+  }
+
+  /** Makes this store's (fully re-embedded) model the one searches use, and drops the previous model's vectors. */
+  activateModel(): Promise<{ activated: boolean; previous?: string }> {
+    return activateVectorSpace(this.#db, this.#embedder.model);
+  }
+
+  /**
+   * Gives the next `limit` chunks after `after` (by chunk id) vectors of this store's model, for the
+   * re-embed workflow. Embeds outside any transaction, then writes only the chunks whose text is
+   * still the one embedded (an ingest that changed or removed a chunk meanwhile wrote its own).
+   */
+  async reembedChunks(after: string, limit: number): Promise<ReembedPage> {
+    await this.ready();
+    const { rows } = await this.#db.query<{
+      id: string; item_id: string; position: number; text: string; access: string[]; source_id: string; kind: Item['kind']; occurred_at: Date; thread_id: string | null;
+    }>(
+      `SELECT c.id, c.item_id, c.position, c.text, i.access, i.source_id, i.kind, i.occurred_at, i.thread_id
+       FROM chunks c JOIN items i ON i.id = c.item_id
+       WHERE c.id > $1 ORDER BY c.id LIMIT $2`,
+      [after, limit],
+    );
+    if (rows.length === 0) return { embedded: 0, last: null };
+    const vectors = await this.#embedder.embed(rows.map((r) => r.text));
+    return this.#db.transaction(async (tx) => {
+      const { rows: current } = await tx.query<{ id: string; text: string }>('SELECT id, text FROM chunks WHERE id = ANY($1::text[]) FOR SHARE', [rows.map((r) => r.id)]);
+      const textOf = new Map(current.map((c) => [c.id, c.text]));
+      const points = rows.flatMap((r, i) => {
+        const vector = vectors[i]!;
+        if (textOf.get(r.id) !== r.text || l2Norm(vector) === 0) return [];
+        return [{
+          chunkId: r.id, itemId: r.item_id, position: Number(r.position), vector, access: r.access, sourceId: r.source_id,
+          kind: r.kind, occurredAt: new Date(r.occurred_at), threadId: r.thread_id,
+        }];
+      });
+      await this.#vectors.upsert(points, tx);
+      return { embedded: points.length, last: rows[rows.length - 1]!.id };
+    });
   }
 
   // ---- people
@@ -394,10 +469,19 @@ export class MemoryStore {
   /** Nearest chunks to the embedded query, filtered inside the vector index. */
   async searchVector(query: string, filter: RetrievalFilter, limit: number): Promise<Hit[]> {
     if (limit <= 0) return [];
-    await this.ready();
-    const [vector] = await this.#embedder.embed([query]);
+    const space = await this.ready();
+    let embedder: Embedder = this.#embedder;
+    let vectors: VectorIndex = this.#vectors;
+    // Only vectors of one model are ever compared: while ours is still being re-embedded, the active one's.
+    const active = space.state === 'active' ? space.model : await activeVectorModel(this.#db);
+    if (active !== this.#embedder.model) {
+      const other = active && this.#activeSpace ? await this.#activeSpace(active) : undefined;
+      if (!other) return [];
+      ({ embedder, vectors } = other);
+    }
+    const [vector] = embedder.embedQueries ? await embedder.embedQueries([query]) : await embedder.embed([query]);
     if (!vector) return [];
-    return this.#vectors.query(vector, filter, limit);
+    return vectors.query(vector, filter, limit);
   }
 
   /** Full-text and vector hits fused by reciprocal rank (k = 60); `score` is the fused score. */

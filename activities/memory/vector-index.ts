@@ -24,6 +24,8 @@ export interface ChoiceOptions {
 /**
  * @param dimensions when given, the chosen index is made ready for vectors of that size
  * @param log told which index was chosen, and why when it is the fallback
+ * @param opts.model the model whose vectors the index holds (default: the legacy hashing model); pass the
+ *   embedder's `model`, so that searches only ever compare vectors of one model
  */
 export async function chooseVectorIndex(db: Db, dimensions?: number, log?: ChoiceLogger, opts: ChoiceOptions = {}): Promise<VectorIndex> {
   const logger = log ?? pino({ name: 'memory.vectors', level: process.env.LOG_LEVEL ?? 'info' });
@@ -46,14 +48,14 @@ export async function chooseVectorIndex(db: Db, dimensions?: number, log?: Choic
   }
   const unavailable = await whyPgvectorUnavailable(db);
   if (unavailable === null) {
-    logger.info({ index: 'pgvector', flavor: db.flavor }, 'vector index: pgvector (HNSW, cosine)');
-    index = new PgVectorIndex(db);
+    logger.info({ index: 'pgvector', flavor: db.flavor, model: opts.model }, 'vector index: pgvector (HNSW, cosine)');
+    index = new PgVectorIndex(db, opts);
   } else {
     logger.info(
       { index: 'sql-float8[]', flavor: db.flavor, reason: unavailable },
       'vector index: float8[] fallback with brute-force cosine (pgvector unavailable)',
     );
-    index = new SqlArrayVectorIndex(db);
+    index = new SqlArrayVectorIndex(db, opts);
   }
   if (dimensions !== undefined) await index.ensureReady(dimensions);
   return index;

@@ -1,7 +1,28 @@
 /**
  * Checks and encodings shared by the SQL vector indexes (pgvector and the float8[] fallback).
  */
+import { createHash } from 'node:crypto';
 import type { VectorPoint } from './ports';
+
+/** The model of every vector stored before vectors were tagged (the hashing embedder's default). */
+export const LEGACY_VECTOR_MODEL = 'local-hashing-ngram3-5-d256';
+
+/**
+ * The table holding one model's vectors: `<base>__<slug>_<hash>` (at most 48 characters, so index
+ * names derived from it stay under Postgres' 63), or `<base>` itself for the legacy model.
+ */
+export function vectorTableName(base: 'chunk_vectors' | 'chunk_vectors_float', model: string): string {
+  if (!model.trim()) throw new Error('a vector model name must not be empty');
+  if (model === LEGACY_VECTOR_MODEL) return base;
+  const slug = model.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 18);
+  const hash = createHash('sha256').update(model).digest('hex').slice(0, 8);
+  return `${base}__${slug}_${hash}`;
+}
+
+/** A model name as an SQL string literal (for the CHECK constraint of its table). */
+export function sqlLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
 
 export function l2Norm(vector: readonly number[]): number {
   let sum = 0;

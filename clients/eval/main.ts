@@ -20,6 +20,12 @@ function positiveInt(value: string): number {
   return n;
 }
 
+function weightList(value: string): number[] {
+  const weights = value.split(',').map((w) => Number(w.trim()));
+  if (weights.length === 0 || weights.some((w) => !Number.isFinite(w) || w < 0)) throw new InvalidArgumentError('expected non-negative numbers, comma-separated');
+  return weights;
+}
+
 function citationCount(value: string): number {
   const n = positiveInt(value);
   if (n > MAX_ASK_CITATIONS) throw new InvalidArgumentError(`expected at most ${MAX_ASK_CITATIONS}, the most citations \`myc ask\` gives`);
@@ -32,6 +38,7 @@ interface QmsumOptions {
   k: number;
   json?: boolean;
   limit?: number;
+  vectorWeight?: number[];
 }
 
 const jsonMetrics = (m: Metrics) => ({
@@ -58,8 +65,21 @@ async function runQmsum(opts: QmsumOptions): Promise<void> {
   if (!opts.json) process.stderr.write(`ingesting ${meetings.length} meetings as files and extracting their decision logs…\n`);
   const prepared = await prepare(meetings);
   try {
-    if (!opts.json) process.stderr.write(`asking ${opts.limit ?? meetings.reduce((a, m) => a + m.queries.length, 0)} queries…\n`);
-    const { results, askMs } = await askAll(prepared, opts.k, { ...(opts.limit !== undefined ? { limit: opts.limit } : {}) });
+    if (!opts.json) process.stderr.write(`embedder: ${prepared.store.embedderModel}; asking ${opts.limit ?? meetings.reduce((a, m) => a + m.queries.length, 0)} queries…\n`);
+    const weights = opts.vectorWeight ?? [undefined];
+    if (opts.json && weights.length > 1) throw new InvalidArgumentError('--json takes one --vector-weight');
+    // Several weights share one ingest (the slow part): each gets its own table.
+    for (const weight of weights.slice(0, -1)) {
+      const run = await askAll(prepared, opts.k, { ...(opts.limit !== undefined ? { limit: opts.limit } : {}), vectorWeight: weight! });
+      process.stdout.write(`vector weight ${weight}:\n`);
+      process.stdout.write(report(scoreHalves(run.results, meetings, opts.k, all), opts.k, { meetings: meetings.length, queries: run.results.length, ingestMs: prepared.ingestMs, extractMs: prepared.extractMs, askMs: run.askMs, totalMs: performance.now() - t0 }));
+    }
+    const last = weights[weights.length - 1];
+    if (!opts.json && last !== undefined) process.stdout.write(`vector weight ${last}:\n`);
+    const { results, askMs } = await askAll(prepared, opts.k, {
+      ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+      ...(last !== undefined ? { vectorWeight: last } : {}),
+    });
     const scored = scoreHalves(results, meetings, opts.k, all);
     const totalMs = performance.now() - t0;
     if (opts.json) {
@@ -126,6 +146,7 @@ export function program(): Command {
     .option('--k <n>', `citations per query (at most ${MAX_ASK_CITATIONS}, as for myc ask)`, citationCount, 10)
     .option('--json', 'print { metrics, baseline, queries } as JSON')
     .option('--limit <n>', 'only the first n queries', positiveInt)
+    .option('--vector-weight <w,...>', "weight of the encoder's ranking in ask's fusion (default: config/embeddings.ts); a list measures each on one ingest", weightList)
     .action(async (opts: QmsumOptions) => runQmsum(opts));
   cmd
     .command('routing')

@@ -9,13 +9,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { pino } from 'pino';
 import os from 'node:os';
 import path from 'node:path';
-import { LocalHashingEmbedder } from '../../activities/intelligence/embeddings/local';
+import { createEmbedder, embedderConfigFromEnv } from '../../activities/intelligence/embeddings/select';
 import { extractItems } from '../../activities/extraction';
 import { createExtractor, extractorConfigFromEnv } from '../../activities/intelligence/extraction';
 import { DecisionStore } from '../../activities/memory/decisions';
 import { openDb } from '../../activities/memory/db';
 import { migrate } from '../../activities/memory/migrate';
-import type { Db } from '../../activities/memory/ports';
+import type { Db, Embedder } from '../../activities/memory/ports';
 import { MemoryStore } from '../../activities/memory/store';
 import { chooseVectorIndex } from '../../activities/memory/vector-index';
 import { ask } from '../memory-operations';
@@ -52,14 +52,15 @@ const quiet = pino({ level: 'silent' });
  * Writes the meetings as files in a temp folder, ingests them into a fresh in-memory store and
  * extracts their decision log, as a sync does.
  */
-export async function prepare(meetings: readonly QmsumMeeting[]): Promise<Prepared> {
+export async function prepare(meetings: readonly QmsumMeeting[], opts: { embedder?: Embedder } = {}): Promise<Prepared> {
+  // The configured embedder, as a user's service would run (MYCELIUM_EMBEDDER, default the local encoder).
+  const embedder = opts.embedder ?? (await createEmbedder(embedderConfigFromEnv(process.env), { log: quiet })).embedder;
   const t0 = performance.now();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'myc-eval-qmsum-'));
   const db = await openDb({});
   try {
     await migrate(db);
-    const embedder = new LocalHashingEmbedder();
-    const vectors = await chooseVectorIndex(db, embedder.dimensions, quiet);
+    const vectors = await chooseVectorIndex(db, embedder.dimensions, quiet, { model: embedder.model });
     const store = new MemoryStore({ db, vectors, embedder });
     await writeMeetingFiles(dir, meetings);
     const { items } = await ingestFolder(store, dir, SOURCE_ID);
@@ -101,7 +102,11 @@ export interface QueryResult {
 }
 
 /** Asks every specific query of the prepared meetings (at most `limit` in all), with the baseline beside. */
-export async function askAll(prepared: Prepared, k: number, opts: { limit?: number } = {}): Promise<{ results: QueryResult[]; askMs: number }> {
+export async function askAll(
+  prepared: Prepared,
+  k: number,
+  opts: { limit?: number; vectorWeight?: number } = {},
+): Promise<{ results: QueryResult[]; askMs: number }> {
   const results: QueryResult[] = [];
   let askMs = 0;
   for (const pm of prepared.meetings) {
@@ -109,7 +114,11 @@ export async function askAll(prepared: Prepared, k: number, opts: { limit?: numb
     for (const q of pm.meeting.queries) {
       if (opts.limit !== undefined && results.length >= opts.limit) return { results, askMs };
       const t0 = performance.now();
-      const a = await ask(prepared, { question: q.query, as: pm.asPerson, meeting: meetingIdOf(pm.meeting), k });
+      const a = await ask(
+        prepared,
+        { question: q.query, as: pm.asPerson, meeting: meetingIdOf(pm.meeting), k },
+        opts.vectorWeight === undefined ? {} : { vectorWeight: opts.vectorWeight },
+      );
       askMs += performance.now() - t0;
       results.push({
         meeting: pm.meeting.name,

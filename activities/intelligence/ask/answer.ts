@@ -22,7 +22,7 @@ import { rankTurns, type RankExplain, type RankParams, type RankTurn } from './r
 import { QUESTION_WORDS, STOP_WORDS, stripAnnotations, words } from './text';
 
 /** What `answer` needs of the memory: reads that are all filtered by visibleTo (plus names). */
-export type AskStore = Pick<MemoryStore, 'searchHybrid' | 'findItems' | 'peopleByIds'>;
+export type AskStore = Pick<MemoryStore, 'searchHybrid' | 'findItems' | 'peopleByIds'> & Partial<Pick<MemoryStore, 'searchVector'>>;
 
 export interface AskScope {
   /** only these items */
@@ -77,6 +77,13 @@ export interface AskOptions {
    * half: CES recall@10 0.305 → 0.274 at weight 1, see clients/eval).
    */
   hybridWeight?: number;
+  /**
+   * Weight of the sentence encoder's own ranking (the store's searchVector on the whole question)
+   * in the fusion; 0 (default) leaves it out. Unlike the hybrid list, its hits may be cited on their
+   * own: a paraphrase shares no word with its answer, and the turn ranking is lexical. Only
+   * meaningful with a semantic embedder (never the hashing one, whose vectors are lexical too).
+   */
+  vectorWeight?: number;
 }
 
 /** Upper bound on the items of a scope (a long thread, a series of meetings). */
@@ -109,9 +116,12 @@ export async function retrieve(store: AskStore, request: AskRequest, options: As
   const hybridLimit = Math.max(request.k * 4, MIN_HYBRID_CANDIDATES);
   const hybridWeight = options.hybridWeight ?? (scoped ? 0 : 1);
   const hybrid = hybridWeight <= 0 && scoped ? [] : await store.searchHybrid(searchText(request.question), filter, hybridLimit);
+  const vectorWeight = options.vectorWeight ?? 0;
+  if (vectorWeight > 0 && !store.searchVector) throw new Error('ask: vectorWeight needs a store with searchVector');
+  const vector = vectorWeight > 0 && store.searchVector ? await store.searchVector(request.question, filter, hybridLimit) : [];
 
   // The items whose turns are ranked: the scope, or the items of the hybrid hits (and of extra evidence).
-  const hybridItemIds = [...new Set(hybrid.map((h) => h.itemId))];
+  const hybridItemIds = [...new Set([...hybrid, ...vector].map((h) => h.itemId))];
   let items: Item[];
   if (scoped) items = await store.findItems(filter, MAX_SCOPE_ITEMS);
   else items = hybridItemIds.length === 0 ? [] : await store.findItems({ visibleTo, itemIds: hybridItemIds }, hybridItemIds.length);
@@ -141,13 +151,17 @@ export async function retrieve(store: AskStore, request: AskRequest, options: As
 
   const lists: { hits: Hit[]; weight: number }[] = [{ hits: turns, weight: 1 }];
   if (hybridWeight > 0) lists.push({ hits: hybrid.filter((h) => known.has(keyOf(h))), weight: hybridWeight });
+  const vectorHits = vector.filter((h) => known.has(keyOf(h)));
+  if (vectorWeight > 0) lists.push({ hits: vectorHits, weight: vectorWeight });
+  const evidenceHits: Hit[] = [];
   for (const list of request.evidence ?? []) {
     const hits = list.hits.filter((h) => byId.has(h.itemId) && known.has(keyOf(h))).map((h) => ({ ...h, score: h.score ?? 0 }));
+    evidenceHits.push(...hits);
     lists.push({ hits, weight: 1 });
   }
-  // Only segments the turn ranking or the caller's evidence stands behind are cited: the hybrid
-  // list orders them, it cannot add one (its vector side always finds *something*).
-  const supported = new Set([...turns, ...lists.slice(hybridWeight > 0 ? 2 : 1).flatMap((l) => l.hits)].map(keyOf));
+  // Only segments the turn ranking, the encoder or the caller's evidence stands behind are cited:
+  // the hybrid list orders them, it cannot add one (its vector side always finds *something*).
+  const supported = new Set([...turns, ...vectorHits, ...evidenceHits].map(keyOf));
   const ranked = weightedRrf(lists).filter((h) => supported.has(keyOf(h)));
   return { ranked, items: byId, segments, explain };
 }

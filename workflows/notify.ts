@@ -19,10 +19,12 @@ const { dispatchNotifications } = proxyActivities<NotifyActivities>({ ...tempora
 export async function notifyStakeholders(input: NotifyInput): Promise<NotifyResult> {
   const { workflowId, runId } = workflowInfo();
   let phase: NotifyPhase = 'planning';
-  let plan: NotifyPlan | undefined;
-  setHandler(notifyStatusQuery, () => ({ phase, ...(plan ? { plan } : {}) }));
+  // the query answers before the plan exists
+  const planned: { plan?: NotifyPlan } = {};
+  setHandler(notifyStatusQuery, () => ({ phase, ...planned }));
 
-  plan = await planStakeholderNotification(input);
+  const plan = await planStakeholderNotification(input);
+  planned.plan = plan;
   if (input.searchAttributes !== false && plan.recipients.length > 0) {
     upsertSearchAttributes([{ key: PersonIdsAttribute, value: [...new Set(plan.recipients.map((r) => r.personId))].sort() }]);
   }

@@ -3,12 +3,14 @@
  * The CLI (demo, dev), the worker entrypoint and the tests all call this, never a copy of it.
  */
 import path from 'node:path';
+import { inspect } from 'node:util';
 import {
   DefaultLogger,
   NativeConnection,
   Runtime,
   Worker,
   bundleWorkflowCode,
+  type LogEntry,
   type LogLevel,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
@@ -50,9 +52,26 @@ function installRuntime(): void {
   // Native (core) logs would otherwise go straight to stdout, interleaved with `--json` output and, under
   // `myc mcp`, with the MCP protocol itself: forward them to the TS logger, which writes to stderr.
   Runtime.install({
-    logger: new DefaultLogger(level),
+    logger: new DefaultLogger(level, writeSdkLog),
     telemetryOptions: { logging: { filter: { core: level, other: 'ERROR' }, forward: {} } },
   });
+}
+
+/**
+ * The SDK's own log lines, to stderr — except the one it writes, by design, for every activity-only worker: the
+ * provider workers poll no workflow tasks on purpose, and a warning about it on every command would be noise.
+ */
+function writeSdkLog(entry: LogEntry): void {
+  if (entry.message === ACTIVITY_ONLY_NOTICE && isProviderQueue(entry.meta?.taskQueue)) return;
+  const at = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
+  process.stderr.write(`${at} [${entry.level}] ${entry.message}${entry.meta === undefined ? '' : ` ${inspect(entry.meta, { breakLength: Infinity })}`}\n`);
+}
+
+const ACTIVITY_ONLY_NOTICE = 'No workflows registered, not polling for workflow tasks';
+
+function isProviderQueue(queue: unknown): boolean {
+  if (typeof queue !== 'string') return false;
+  return (Object.keys(temporalConfig.connectors.queues) as ConnectorQueueProvider[]).some((provider) => queue.endsWith(`-${provider}`));
 }
 
 export async function createWorker(options: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {

@@ -8,6 +8,7 @@
  * left out (it cannot tell items apart and would make the match scan everything). They are counted over all
  * chunks, not only the ones the asker may see: a word's weight says how common it is, never where.
  */
+import { MAX_CHUNK_CHARS } from '../intelligence/chunking';
 import { retrievalConditions, SqlParams } from './filters';
 import type { RetrievalFilter, Sql } from './ports';
 
@@ -25,11 +26,31 @@ export interface TermSearchOptions {
   minDocCap: number;
   /** at most this many words, the heaviest by weight × idf */
   maxTerms: number;
-  /** score ÷ (body characters)^lengthDamping: longer items match more words by chance */
+  /** score ÷ (characters read)^lengthDamping: longer items match more words by chance */
   lengthDamping: number;
+  /**
+   * only an item's first chunks are read (where a message says what it is about; quoted history and signatures come
+   * later); null reads them all
+   */
+  openingChunks: number | null;
+  /**
+   * a word an item repeats counts more, saturating (Postgres ts_rank: 1, 1.25, 1.36, … up to 1.64 times); 'binary'
+   * counts it once
+   */
+  termFrequency: 'saturating' | 'binary';
 }
 
-export const DEFAULT_TERM_SEARCH: TermSearchOptions = { maxDocShare: 0.05, minDocCap: 2000, maxTerms: 30, lengthDamping: 0.3 };
+export const DEFAULT_TERM_SEARCH: TermSearchOptions = {
+  maxDocShare: 0.05,
+  minDocCap: 2000,
+  maxTerms: 30,
+  lengthDamping: 0.3,
+  openingChunks: 3,
+  termFrequency: 'saturating',
+};
+
+/** ts_rank of one lexeme at weight 1 is (1 + Σ_{j≥2} 1/j²)/ζ(2) over its positions: × ζ(2) makes a single use count 1 */
+const ZETA_2 = Math.PI ** 2 / 6;
 
 /** narrower than a RetrievalFilter, for this search only */
 export interface TermSearchScope {
@@ -118,16 +139,26 @@ export async function searchWeightedTerms(
   const params = new SqlParams();
   // one index scan per word, each with its word as a constant: a join against a list of queries lets the planner
   // test every chunk against every word instead
-  const perWord = chosen.map(
-    (t) => `SELECT DISTINCT c.item_id, ${params.add(t.w)}::float8 AS w FROM chunks c WHERE c.tsv @@ plainto_tsquery('english', ${params.add(t.word)})`,
-  );
+  const opening = options.openingChunks === null ? '' : ` AND c.position < ${params.add(options.openingChunks)}`;
+  const perWord = chosen.map((t) => {
+    const weight = params.add(t.w);
+    const query = `plainto_tsquery('english', ${params.add(t.word)})`;
+    // a word of several lexemes ("spi-imx") is ranked by proximity, not by use: it counts once per chunk
+    const uses =
+      options.termFrequency === 'binary'
+        ? '1'
+        : `CASE WHEN numnode(${query}) = 1 THEN ts_rank('{1,1,1,1}', c.tsv, ${query}, 0) * ${ZETA_2} ELSE 1 END`;
+    return `SELECT c.item_id, ${weight}::float8 * ${options.termFrequency === 'binary' ? '1' : `sum(${uses})`} AS w FROM chunks c
+            WHERE c.tsv @@ ${query}${opening} GROUP BY c.item_id`;
+  });
+  const readLength = options.openingChunks === null ? 'length(i.body)' : `least(length(i.body), ${params.add(options.openingChunks * MAX_CHUNK_CHARS)})`;
   const where = [
     retrievalConditions(filter, { access: 'i.access', kind: 'i.kind', itemId: 'i.id', threadId: 'i.thread_id', occurredAt: 'i.occurred_at' }, params),
     ...(scope.authorId ? [`i.author_id = ${params.add(scope.authorId)}`] : []),
   ].join(' AND ');
   const { rows } = await db.query<{ item_id: string; score: number }>(
     `WITH matched AS MATERIALIZED (${perWord.join(' UNION ALL ')})
-     SELECT i.id AS item_id, sum(m.w) / power(greatest(length(i.body), 200)::float8, ${params.add(options.lengthDamping)}) AS score
+     SELECT i.id AS item_id, sum(m.w) / power(greatest(${readLength}, 200)::float8, ${params.add(options.lengthDamping)}) AS score
      FROM matched m JOIN items i ON i.id = m.item_id
      WHERE ${where}
      GROUP BY i.id

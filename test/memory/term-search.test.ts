@@ -81,3 +81,44 @@ describe.each(DB_FLAVORS)('searchWeightedTerms on %s', (flavor) => {
     expect(await store.searchWeightedTerms([{ word: 'gqspi', weight: 0 }], { visibleTo: [ANA] }, 10)).toEqual([]);
   });
 });
+
+// what an item says first decides: a word it repeats counts more (saturating), a word only in its tail (quoted
+// history, a signature) counts for nothing
+const paragraph = (words: string) => `${words} ${'filler text on nothing in particular, '.repeat(28)}`.trim();
+const openingCorpus: Item[] = [
+  item('repeats', { body: 'regulator regulator regulator: the regulator supply for the spi bus', access: [ANA], occurredAt: at(1) }),
+  item('once', { body: 'regulator: the voltage supply for the spi bus, not this time', access: [ANA], occurredAt: at(2) }),
+  item('late-word', { body: [paragraph('first'), paragraph('second'), paragraph('third'), paragraph('dmaengine at last')].join('\n\n'), access: [ANA], occurredAt: at(3) }),
+  item('early-word', { body: [paragraph('dmaengine first'), paragraph('second'), paragraph('third'), paragraph('fourth')].join('\n\n'), access: [ANA], occurredAt: at(4) }),
+  ...Array.from({ length: 6 }, (_, i) => item(`other-${i}`, { body: `unrelated note number ${i}`, access: [ANA], occurredAt: at(5 + i) })),
+];
+
+describe.each(DB_FLAVORS)('searchWeightedTerms reads openings on %s', (flavor) => {
+  const database = useTestDatabase(flavor);
+  let store: MemoryStore;
+
+  beforeAll(async () => {
+    const embedder = new LocalHashingEmbedder();
+    const vectors = await chooseVectorIndex(database.db, embedder.dimensions, { info: () => undefined });
+    store = new MemoryStore({ db: database.db, vectors, embedder });
+    await store.storeUnit('src', unit('opening.json', { items: openingCorpus }));
+  });
+
+  it('counts a word an item repeats more than one it uses once, and not at all when told to count it once', async () => {
+    const [first, second] = await store.searchWeightedTerms([{ word: 'regulator', weight: 1 }], { visibleTo: [ANA] }, 10);
+    expect(first?.itemId).toBe(openingCorpus[0]!.id);
+    expect(second?.itemId).toBe(openingCorpus[1]!.id);
+    // ts_rank's saturation: 4 uses weigh 1 + 1/4 + 1/9 + 1/16 ≈ 1.42 times one use (same length, damped alike)
+    expect(first!.score / second!.score).toBeGreaterThan(1.3);
+    expect(first!.score / second!.score).toBeLessThan(1.645);
+    const binary = await store.searchWeightedTerms([{ word: 'regulator', weight: 1 }], { visibleTo: [ANA] }, 10, {}, { ...DEFAULT_TERM_SEARCH, termFrequency: 'binary' });
+    expect(binary[0]!.score / binary[1]!.score).toBeCloseTo(1, 1);
+  });
+
+  it('reads only the first chunks of an item, unless told to read them all', async () => {
+    const opening = await store.searchWeightedTerms([{ word: 'dmaengine', weight: 1 }], { visibleTo: [ANA] }, 10);
+    expect(opening.map((h) => h.itemId)).toEqual([openingCorpus[3]!.id]);
+    const whole = await store.searchWeightedTerms([{ word: 'dmaengine', weight: 1 }], { visibleTo: [ANA] }, 10, {}, { ...DEFAULT_TERM_SEARCH, openingChunks: null });
+    expect(whole.map((h) => h.itemId).sort()).toEqual([openingCorpus[2]!.id, openingCorpus[3]!.id].sort());
+  });
+});

@@ -20,6 +20,8 @@ export interface RoutingConfig {
     wroteToAsker: number;
     /** they took part in this conversation before */
     conversation: number;
+    /** they were on the conversation's latest message (the one a reply answers) */
+    latestInConversation: number;
     /** they were on the most similar items the asker can see */
     similar: number;
     /** the asker wrote to them about similar things */
@@ -59,7 +61,7 @@ export const routingConfig: RoutingConfig = {
   halfLifeDays: 30,
   horizonDays: 730,
   recentDays: 30,
-  weights: { wroteTo: 1, wroteToAsker: 0, conversation: 2, similar: 1.5, askerSimilar: 0.5, relatedDecisions: 1, coInvolved: 0 },
+  weights: { wroteTo: 1, wroteToAsker: 0, conversation: 2, latestInConversation: 2, similar: 1.5, askerSimilar: 0.5, relatedDecisions: 1, coInvolved: 0 },
   similarItems: 30,
   askerSimilarItems: 20,
   similarQuery: { titleWeight: 2, textChars: 3000, maxWords: 60 },

@@ -118,6 +118,23 @@ export class CoordinationGraph {
     return rows.map(edgeOf);
   }
 
+  /**
+   * the people on the latest message of a conversation before `at` that `viewer` may see (author and recipients): a
+   * reply goes, above all, to the people the message it answers went to
+   */
+  async latestInThread(threadId: string, at: Date, viewer: string): Promise<{ itemId: string; occurredAt: Date; people: string[] } | undefined> {
+    const { rows } = await this.sql.query<{ id: string; occurred_at: Date; author_id: string | null; recipients: string[] }>(
+      `SELECT i.id, i.occurred_at, i.author_id, i.recipients FROM items i
+       WHERE i.id = (SELECT x.item_id FROM interactions x JOIN items v ON v.id = x.item_id
+                     WHERE x.thread_id = $1 AND x.occurred_at < $2 AND v.access @> ARRAY[$3]::text[]
+                     ORDER BY x.occurred_at DESC, x.item_id LIMIT 1)`,
+      [threadId, at, viewer.trim().toLowerCase()],
+    );
+    const r = rows[0];
+    if (!r) return undefined;
+    return { itemId: r.id, occurredAt: new Date(r.occurred_at), people: [...new Set([...(r.author_id ? [r.author_id] : []), ...r.recipients])] };
+  }
+
   /** the people on each of these items (author and recipients), for content evidence */
   async participantsOf(itemIds: readonly string[]): Promise<Map<string, ItemParticipants>> {
     if (itemIds.length === 0) return new Map();

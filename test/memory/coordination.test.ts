@@ -117,6 +117,17 @@ describe.each(DB_FLAVORS)('coordination graph on %s', (flavor) => {
     expect((await graph.edges(ANA, 'out', query({ at: at(0), horizonDays: 90 }))).map((e) => e.personId)).toEqual([CY]);
     expect((await graph.edges(ANA, 'out', query({ at: at(11 * DAY_H), horizonDays: 90 }))).map((e) => e.personId)).toEqual([DEV, CY]);
   });
+
+  it('names the people on the latest message of a conversation the viewer may see, before the moment asked', async () => {
+    await store.storeUnit('src', unit('mail-and-chat', { items: [email, mention, call] }));
+    // Ben's chat message (hour 1) is the latest; Cy may not see it, so for Cy it is Ana's email (hour 0)
+    expect(await graph.latestInThread('thread-spi', at(DAY_H), ANA)).toEqual({ itemId: mention.id, occurredAt: mention.occurredAt, people: [BEN, DEV] });
+    expect((await graph.latestInThread('thread-spi', at(DAY_H), CY))?.people).toEqual([ANA, BEN, CY]);
+    // nothing after the moment asked counts, and a conversation with nothing before it has no latest message
+    expect((await graph.latestInThread('thread-spi', at(0.5), ANA))?.itemId).toBe(email.id);
+    expect(await graph.latestInThread('thread-spi', at(-1), ANA)).toBeUndefined();
+    expect(await graph.latestInThread('no-such-thread', at(DAY_H), ANA)).toBeUndefined();
+  });
 });
 
 describe.each(DB_FLAVORS)('migration 007 on %s', (flavor) => {

@@ -89,6 +89,20 @@ describe.each(DB_FLAVORS)('resolveStakeholders on %s', (flavor) => {
     reads = { graph: new CoordinationGraph(database.db), history: new ProjectHistory(database.db), similarItems: store.searchWeightedTerms.bind(store) };
   });
 
+  it('counts the people on the conversation’s latest message (the one a reply answers) above the rest of the conversation', async () => {
+    const reply = RoutingSubject.parse({ kind: 'text', title: 'Re: SPI release plan', text: 'Friday works for me.', askerId: ANA, occurredAt: at(0), threadId: 'thread-release' });
+    const s = byId((await resolveStakeholders(reads, reply)).stakeholders);
+    // Ben's message to Ana and Cy (two days ago) is the latest; Dev was only on Ana's earlier one
+    const latest = `was on the latest message of this conversation (${at(-48).toISOString().slice(0, 10)})`;
+    expect(s.get(CY)!.reasons).toContain(latest);
+    expect(s.get(BEN)!.reasons).toContain(latest);
+    expect(s.get(DEV)!.reasons).not.toContain(latest);
+    expect(s.get(CY)!.score).toBeGreaterThan(s.get(DEV)!.score);
+    const without = byId((await resolveStakeholders(reads, reply, { ...routingConfig, weights: { ...routingConfig.weights, latestInConversation: 0 } })).stakeholders);
+    expect(without.get(CY)!.reasons).not.toContain(latest);
+    expect(s.get(CY)!.score / s.get(DEV)!.score).toBeGreaterThan(without.get(CY)!.score / without.get(DEV)!.score);
+  });
+
   it('gives the decider and the owner decide, the conversation consult, the owner’s manager inform, each with a reason a person can read', async () => {
     const { stakeholders } = await resolveStakeholders(reads, decision);
     const s = byId(stakeholders);

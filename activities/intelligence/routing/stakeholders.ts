@@ -66,10 +66,11 @@ export async function resolveStakeholders(reads: RoutingReads, subject: RoutingS
 
   const terms = weightedQueryTerms(subject.title, subject.text, config.similarQuery);
   const visible: RetrievalFilter = { visibleTo: [asker], until: at, since: new Date(at.getTime() - config.horizonDays * 86_400_000) };
-  const [wroteTo, wroteToAsker, conversation, hits, ownHits] = await Promise.all([
+  const [wroteTo, wroteToAsker, conversation, latest, hits, ownHits] = await Promise.all([
     config.weights.wroteTo ? reads.graph.edges(asker, 'out', edgeQuery) : Promise.resolve([]),
     config.weights.wroteToAsker ? reads.graph.edges(asker, 'in', edgeQuery) : Promise.resolve([]),
     subject.threadId && config.weights.conversation ? reads.graph.threadParticipants(subject.threadId, edgeQuery) : Promise.resolve([]),
+    subject.threadId && config.weights.latestInConversation ? reads.graph.latestInThread(subject.threadId, at, asker) : Promise.resolve(undefined),
     terms.length > 0 && config.weights.similar ? reads.similarItems(terms, visible, config.similarItems) : Promise.resolve([]),
     terms.length > 0 && config.weights.askerSimilar ? reads.similarItems(terms, visible, config.askerSimilarItems, { authorId: asker }) : Promise.resolve([]),
   ]);
@@ -78,6 +79,10 @@ export async function resolveStakeholders(reads: RoutingReads, subject: RoutingS
   addEvidence('wroteToAsker', edgeEvidence(wroteToAsker, (e) => `wrote to you ${plural(e.count, 'time')}${recentPart(e, config)}`));
   addEvidence('conversation', edgeEvidence(conversation, (e) => `took part in ${plural(e.count, 'earlier message')} of this conversation`));
   for (const e of conversation) candidate(e.personId).inConversation = true;
+  if (latest) {
+    const on = `was on the latest message of this conversation (${day(latest.occurredAt)})`;
+    addEvidence('latestInConversation', new Map(latest.people.map((p) => [p, { value: 1, text: on }])));
+  }
 
   // similar items: the people on them, weighted by how similar and how recent; the asker's own similar messages,
   // searched apart (they are few among everyone's), say whom the asker tells about such things

@@ -1,6 +1,6 @@
 /**
- * Assembles a running Mycelium: Temporal (a server given by TEMPORAL_ADDRESS, or the embedded dev
- * server), the store (DATABASE_URL, or PGlite under .mycelium/), and optionally an in-process worker.
+ * Assembles a running Mycelium: Temporal (a server given by TEMPORAL_ADDRESS or the selected Temporal profile,
+ * or the embedded dev server), the store (DATABASE_URL, or PGlite under .mycelium/), and optionally an in-process worker.
  * Every client surface (CLI, demo, tests) opens the stack here, so there is one way to wire it.
  */
 import { mkdir } from 'node:fs/promises';
@@ -27,6 +27,7 @@ import { TokenStore } from '../activities/memory/tokens';
 import { chooseVectorIndex } from '../activities/memory/vector-index';
 import { acquireHomeLock, type AcquireOptions, type HomeLock } from '../infra/home-lock';
 import { myceliumHome } from '../infra/paths';
+import { temporalConnectionOptions } from '../infra/temporal-connection';
 import { ensureTemporal } from '../infra/temporal-server';
 import { temporalConfig } from '../temporal.config';
 import { createProviderWorkers, createWorker } from '../workers/worker';
@@ -38,6 +39,8 @@ import { WebhookStore } from '../activities/memory/webhooks';
 export interface StackOptions {
   /** run a worker in this process (demo, dev); clients that only talk to a running worker say false */
   worker: boolean;
+  /** with no Temporal server named by the environment and none on the dev-server port: start one (default true) */
+  startDevServer?: boolean;
   log?: Logger;
   /** where delivered briefs are echoed (the console in the CLI) */
   echo?: (text: string) => void;
@@ -133,13 +136,16 @@ export async function openStack(options: StackOptions): Promise<Stack> {
     const personSettings = new PersonSettingsStore({ db });
     const coordination = { graph: new CoordinationGraph(db), history: new ProjectHistory(db) };
 
+    // the server, namespace and credentials: TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE / TEMPORAL_API_KEY / TEMPORAL_TLS_*
+    // over the Temporal profile that TEMPORAL_PROFILE / TEMPORAL_CONFIG_FILE select (infra/temporal-connection.ts)
     const temporal = await ensureTemporal({
       log,
       env: options.temporalAddress ? { ...process.env, TEMPORAL_ADDRESS: options.temporalAddress } : process.env,
-      namespace: options.namespace ?? process.env.TEMPORAL_NAMESPACE,
+      namespace: options.namespace,
+      startDevServer: options.startDevServer,
     });
     closers.push(() => temporal.stop());
-    const connection = await Connection.connect({ address: temporal.address });
+    const connection = await Connection.connect(temporalConnectionOptions(temporal.address, temporal.security));
     closers.push(() => connection.close());
     const client = new Client({ connection, namespace: temporal.namespace });
     const taskQueue = options.taskQueue ?? temporalConfig.taskQueue;
@@ -168,6 +174,7 @@ export async function openStack(options: StackOptions): Promise<Stack> {
       };
       const { worker, connection: workerConnection } = await createWorker({
         address: temporal.address,
+        security: temporal.security,
         namespace: temporal.namespace,
         taskQueue,
         deps,
@@ -176,7 +183,7 @@ export async function openStack(options: StackOptions): Promise<Stack> {
       closers.push(() => workerConnection.close());
       closers.push(() => stopWorker(worker, running));
       // one connector worker per provider queue, so one provider's outage or rate limit never stalls another's
-      for (const providerWorker of await createProviderWorkers({ address: temporal.address, namespace: temporal.namespace, taskQueue, deps, connection: workerConnection })) {
+      for (const providerWorker of await createProviderWorkers({ address: temporal.address, security: temporal.security, namespace: temporal.namespace, taskQueue, deps, connection: workerConnection })) {
         const polling = providerWorker.run();
         closers.push(() => stopWorker(providerWorker, polling));
       }

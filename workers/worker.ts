@@ -16,6 +16,7 @@ import {
 } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { projectRoot } from '../infra/paths';
+import type { TemporalConnectionSecurity } from '../infra/temporal-connection';
 import { providerTaskQueue, temporalConfig, type ConnectorQueueProvider } from '../temporal.config';
 import { workerOptionsOf, workerTuning, type WorkerRole } from './scaling';
 
@@ -32,6 +33,8 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 
 export interface WorkerOptions {
   address: string;
+  /** TLS, API key, gRPC headers (the Temporal profile's: infra/temporal-connection.ts); none by default */
+  security?: TemporalConnectionSecurity;
   namespace?: string;
   taskQueue?: string;
   deps: ActivityDeps;
@@ -76,7 +79,7 @@ function isProviderQueue(queue: unknown): boolean {
 
 export async function createWorker(options: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
   installRuntime();
-  const connection = await NativeConnection.connect({ address: options.address });
+  const connection = await NativeConnection.connect({ address: options.address, ...options.security });
   try {
     const worker = await Worker.create({
       ...commonOptions(options, connection, options.role ?? 'main'),

@@ -42,7 +42,7 @@ export function buildProgram(argv?: readonly string[]): { program: Command; comm
 
   program
     .command('dev')
-    .description('the service on the embedded defaults (starts a Temporal dev server unless TEMPORAL_ADDRESS is set), with the URLs to open')
+    .description('the service on the embedded defaults (starts a Temporal dev server unless TEMPORAL_ADDRESS or TEMPORAL_PROFILE names one), with the URLs to open')
     .option('--port <n>', 'port to listen on (default 8787, or any free one if that is taken)', port)
     .action(async (options: { port?: number }) => {
       const { runService } = await import('../service/serve');

@@ -1,6 +1,7 @@
 /**
- * Assembles a running Mycelium: Temporal (a server given by TEMPORAL_ADDRESS, or the embedded dev
- * server), the store (DATABASE_URL, or PGlite under .mycelium/), and optionally an in-process worker.
+ * Assembles a running Mycelium: Temporal (a server given by TEMPORAL_ADDRESS or the selected Temporal profile,
+ * or the embedded dev server), the store (DATABASE_URL, or PGlite under .mycelium/), and optionally in-process
+ * workers: all of them (the service, demo, dev), or one role's (`myc worker --role <role>`).
  * Every client surface (CLI, demo, tests) opens the stack here, so there is one way to wire it.
  */
 import { mkdir } from 'node:fs/promises';
@@ -27,9 +28,11 @@ import { TokenStore } from '../activities/memory/tokens';
 import { chooseVectorIndex } from '../activities/memory/vector-index';
 import { acquireHomeLock, type AcquireOptions, type HomeLock } from '../infra/home-lock';
 import { myceliumHome } from '../infra/paths';
+import { temporalConnectionOptions } from '../infra/temporal-connection';
 import { ensureTemporal } from '../infra/temporal-server';
 import { temporalConfig } from '../temporal.config';
-import { createProviderWorkers, createWorker } from '../workers/worker';
+import { roleTaskQueue, type WorkerRole } from '../workers/scaling';
+import { createProviderWorkers, createRoleWorker, createWorker } from '../workers/worker';
 import { connectorFactories } from '../activities/connectors/factories';
 import type { ConnectorFactories } from '../activities/connectors/registry';
 import { SourceRegistry } from '../activities/memory/sources';
@@ -38,6 +41,13 @@ import { WebhookStore } from '../activities/memory/webhooks';
 export interface StackOptions {
   /** run a worker in this process (demo, dev); clients that only talk to a running worker say false */
   worker: boolean;
+  /**
+   * with `worker`, run only this role's worker (its task queue, its settings: workers/scaling.ts) instead of the
+   * main worker and every provider's; an unknown role is refused, naming the roles there are
+   */
+  workerRole?: string;
+  /** with no Temporal server named by the environment and none on the dev-server port: start one (default true) */
+  startDevServer?: boolean;
   log?: Logger;
   /** where delivered briefs are echoed (the console in the CLI) */
   echo?: (text: string) => void;
@@ -55,6 +65,14 @@ export interface StackOptions {
   owner?: AcquireOptions;
   /** the API connectors the workers run (default: activities/connectors/factories.ts); tests inject their own */
   connectors?: ConnectorFactories;
+}
+
+/** A worker this stack runs in its process. */
+export interface RunningWorker {
+  role: WorkerRole;
+  taskQueue: string;
+  /** settles when the worker stops: resolves after a shutdown, rejects when it failed */
+  done: Promise<void>;
 }
 
 export interface Stack {
@@ -79,6 +97,8 @@ export interface Stack {
   lock?: HomeLock;
   /** set by the service: keeps what follows from the set of sources (their Temporal Schedules) in step */
   onSourcesChanged?: () => Promise<void>;
+  /** the workers running in this process (none when the stack was opened without `worker`) */
+  workers: RunningWorker[];
   close(): Promise<void>;
 }
 
@@ -133,16 +153,26 @@ export async function openStack(options: StackOptions): Promise<Stack> {
     const personSettings = new PersonSettingsStore({ db });
     const coordination = { graph: new CoordinationGraph(db), history: new ProjectHistory(db) };
 
+    // the server, namespace and credentials: TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE / TEMPORAL_API_KEY / TEMPORAL_TLS_*
+    // over the Temporal profile that TEMPORAL_PROFILE / TEMPORAL_CONFIG_FILE select (infra/temporal-connection.ts)
     const temporal = await ensureTemporal({
       log,
       env: options.temporalAddress ? { ...process.env, TEMPORAL_ADDRESS: options.temporalAddress } : process.env,
-      namespace: options.namespace ?? process.env.TEMPORAL_NAMESPACE,
+      namespace: options.namespace,
+      startDevServer: options.startDevServer,
     });
     closers.push(() => temporal.stop());
-    const connection = await Connection.connect({ address: temporal.address });
+    const connection = await Connection.connect(temporalConnectionOptions(temporal.address, temporal.security));
     closers.push(() => connection.close());
     const client = new Client({ connection, namespace: temporal.namespace });
     const taskQueue = options.taskQueue ?? temporalConfig.taskQueue;
+    const workers: RunningWorker[] = [];
+    const runWorker = (worker: Worker, role: WorkerRole): void => {
+      // (a worker that fails rejects `done`: unobserved, as in the service, that ends the process)
+      const done = worker.run();
+      workers.push({ role, taskQueue: roleTaskQueue(role, taskQueue), done });
+      closers.push(() => stopWorker(worker, done));
+    };
 
     if (options.worker) {
       const outboxDir = options.outboxDir ?? join(home, 'outbox');
@@ -166,19 +196,18 @@ export async function openStack(options: StackOptions): Promise<Stack> {
         log,
         now: options.now ?? (() => new Date()),
       };
-      const { worker, connection: workerConnection } = await createWorker({
-        address: temporal.address,
-        namespace: temporal.namespace,
-        taskQueue,
-        deps,
-      });
-      const running = worker.run();
-      closers.push(() => workerConnection.close());
-      closers.push(() => stopWorker(worker, running));
-      // one connector worker per provider queue, so one provider's outage or rate limit never stalls another's
-      for (const providerWorker of await createProviderWorkers({ address: temporal.address, namespace: temporal.namespace, taskQueue, deps, connection: workerConnection })) {
-        const polling = providerWorker.run();
-        closers.push(() => stopWorker(providerWorker, polling));
+      const at = { address: temporal.address, security: temporal.security, namespace: temporal.namespace, taskQueue, deps };
+      if (options.workerRole !== undefined) {
+        // one role's worker only (`myc worker --role <role>`): its queue, its settings
+        const { worker, connection: workerConnection, role } = await createRoleWorker({ ...at, role: options.workerRole });
+        closers.push(() => workerConnection.close());
+        runWorker(worker, role);
+      } else {
+        const { worker, connection: workerConnection } = await createWorker(at);
+        closers.push(() => workerConnection.close());
+        runWorker(worker, 'main');
+        // one connector worker per provider queue, so one provider's outage or rate limit never stalls another's
+        for (const provider of await createProviderWorkers({ ...at, connection: workerConnection })) runWorker(provider.worker, provider.role);
       }
     }
     if (space.state === 'building') {
@@ -207,6 +236,7 @@ export async function openStack(options: StackOptions): Promise<Stack> {
       log,
       uiUrl: temporal.uiUrl,
       lock,
+      workers,
       close,
     };
   } catch (error) {

@@ -1,6 +1,7 @@
 /**
- * The Temporal server Mycelium talks to: an existing one (TEMPORAL_ADDRESS) or a local dev server
- * (`temporal server start-dev`, SQLite-backed, Web UI included) started and supervised from here.
+ * The Temporal server Mycelium talks to: an existing one (TEMPORAL_ADDRESS, or the address of the Temporal profile
+ * the environment selects: infra/temporal-connection.ts) or a local dev server (`temporal server start-dev`,
+ * SQLite-backed, Web UI included) started and supervised from here.
  */
 import net from 'node:net';
 import fs from 'node:fs/promises';
@@ -9,6 +10,14 @@ import { Connection, isGrpcServiceError } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { temporalConfig } from '../temporal.config';
 import { describeExit, spawnGuarded, type ExitInfo, type GuardedProcess } from './guarded-process';
+import {
+  describeTemporalTarget,
+  temporalConnectionOptions,
+  temporalTargetFromEnv,
+  type TemporalConnectionOptions,
+  type TemporalConnectionSecurity,
+  type TemporalTarget,
+} from './temporal-connection';
 import { temporalDbFile } from './paths';
 import { resolveTemporalCli } from './temporal-cli';
 
@@ -224,9 +233,18 @@ async function finishStart(o: {
 
 export interface EnsureTemporalOptions {
   log: Logger;
-  /** read TEMPORAL_ADDRESS, TEMPORAL_UI_URL, TEMPORAL_CLI, PATH... from here (default process.env) */
+  /**
+   * read TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE, TEMPORAL_API_KEY, TEMPORAL_TLS_*,
+   * TEMPORAL_UI_URL, TEMPORAL_CLI, PATH... from here (default process.env)
+   */
   env?: NodeJS.ProcessEnv;
+  /** default: TEMPORAL_NAMESPACE, else the profile's, else temporal.config.ts's */
   namespace?: string;
+  /**
+   * With no server named (no TEMPORAL_ADDRESS, no profile address) and none on the dev-server port: start a dev
+   * server (default true), or fail saying how to name one (a worker process that should join a running system).
+   */
+  startDevServer?: boolean;
   searchAttributes?: readonly SearchAttributeSpec[];
   /** dev-server settings, used only when TEMPORAL_ADDRESS is unset; defaults from temporal.config.ts / paths.ts */
   dbFile?: string | null;
@@ -244,6 +262,11 @@ export interface EnsureTemporalOptions {
 
 export interface TemporalHandle {
   address: string;
+  /**
+   * TLS, API key and gRPC headers of the connection (from the Temporal profile and TEMPORAL_* variables; empty for
+   * a local dev server). Secret: pass it to Connection / NativeConnection.connect, never to a log or a workflow.
+   */
+  security: TemporalConnectionSecurity;
   namespace: string;
   uiUrl: string | undefined;
   /** whether this call started the server (stop() only stops what we started) */
@@ -252,35 +275,41 @@ export interface TemporalHandle {
 }
 
 /**
- * TEMPORAL_ADDRESS set → check that server answers and has our namespace and search attributes (adding missing
- * ones). Otherwise resolve the CLI and start a local dev server.
+ * A server named by the environment (TEMPORAL_ADDRESS, or the selected Temporal profile's address) → check that it
+ * answers and has our namespace and search attributes (adding missing ones), connecting with the profile's TLS /
+ * API key. Otherwise reuse a server on the dev-server port, or resolve the CLI and start a local dev server.
  */
 export async function ensureTemporal(opts: EnsureTemporalOptions): Promise<TemporalHandle> {
   const env = opts.env ?? process.env;
   const log = opts.log.child({ component: 'temporal' });
-  const namespace = opts.namespace ?? temporalConfig.namespace;
+  const target: TemporalTarget = temporalTargetFromEnv(env);
+  const namespace = opts.namespace ?? target.namespace ?? temporalConfig.namespace;
   const searchAttributes = opts.searchAttributes ?? configuredSearchAttributes;
-  const external = env.TEMPORAL_ADDRESS?.trim();
+  const external = target.address;
   const uiUrlFromEnv = env.TEMPORAL_UI_URL?.trim() || undefined;
+  const fromWhere = env.TEMPORAL_ADDRESS?.trim() ? 'TEMPORAL_ADDRESS' : `the Temporal profile ${target.profile ?? ''}`.trim();
 
-  const useExisting = async (address: string, why: string): Promise<TemporalHandle> => {
-    log.info({ address }, why);
+  const useExisting = async (address: string, security: TemporalConnectionSecurity, why: string): Promise<TemporalHandle> => {
+    // logs and messages describe the connection (address, profile, "API key"); the key and certificates stay in `security`
+    const shown = external ? { ...target, address, security } : { address, security };
+    log.info({ temporal: describeTemporalTarget({ ...shown, namespace }) }, why);
+    const options = temporalConnectionOptions(address, security);
     try {
-      await checkTemporal(address, namespace, opts.connectTimeoutMs ?? 10_000);
+      await checkTemporal(options, namespace, opts.connectTimeoutMs ?? 10_000);
     } catch (err) {
       throw new TemporalServerError(
-        `Temporal server at ${address} is not usable: ${errMessage(err)}` +
-          (external ? ' (unset TEMPORAL_ADDRESS to have Mycelium start a local dev server)' : ''),
+        `Temporal server at ${describeTemporalTarget({ ...shown, namespace: undefined })} is not usable: ${errMessage(err)}` +
+          (external ? ` (from ${fromWhere}; unset it to have Mycelium start a local dev server)` : ''),
       );
     }
-    await withConnection(address, 15_000, (c) => ensureSearchAttributes(c, namespace, searchAttributes, log));
-    return { address, namespace, uiUrl: uiUrlFromEnv, started: false, stop: async () => {} };
+    await withConnection(options, 15_000, (c) => ensureSearchAttributes(c, namespace, searchAttributes, log));
+    return { address, security, namespace, uiUrl: uiUrlFromEnv, started: false, stop: async () => {} };
   };
 
-  if (external) return useExisting(external, 'using Temporal server from TEMPORAL_ADDRESS');
+  if (external) return useExisting(external, target.security, `using the Temporal server from ${fromWhere}`);
 
   const reuse = async (port: number): Promise<TemporalHandle> => {
-    const handle = await useExisting(`127.0.0.1:${port}`, 'a Temporal server is already running on the dev-server port; reusing it');
+    const handle = await useExisting(`127.0.0.1:${port}`, {}, 'a Temporal server is already running on the dev-server port; reusing it');
     const uiPort = opts.uiPort ?? port + 1000;
     return { ...handle, uiUrl: uiUrlFromEnv ?? (uiPort === false || uiPort === 0 ? undefined : `http://127.0.0.1:${uiPort}`) };
   };
@@ -290,6 +319,12 @@ export async function ensureTemporal(opts: EnsureTemporalOptions): Promise<Tempo
     return reuse(port);
   }
 
+  if (opts.startDevServer === false) {
+    throw new TemporalServerError(
+      `no Temporal server to join: set TEMPORAL_ADDRESS (host:port), or TEMPORAL_PROFILE / TEMPORAL_CONFIG_FILE (a Temporal profile), ` +
+        `or start the service on this machine first (myc serve / myc dev: a dev server on port ${port})`,
+    );
+  }
   const cli = await resolveTemporalCli({ log, env });
   try {
     const server = await startTemporalDevServer({
@@ -302,7 +337,7 @@ export async function ensureTemporal(opts: EnsureTemporalOptions): Promise<Tempo
       uiPort: opts.uiPort,
       startTimeoutMs: opts.startTimeoutMs,
     });
-    return { address: server.address, namespace, uiUrl: server.uiUrl, started: true, stop: server.stop };
+    return { address: server.address, security: {}, namespace, uiUrl: server.uiUrl, started: true, stop: server.stop };
   } catch (err) {
     // (started in the meantime)
     if (err instanceof PortInUseError && err.temporal && err.port === port && (opts.reuseRunning ?? true)) return reuse(port);
@@ -366,8 +401,9 @@ export function typeName(indexedValueType: number): string {
 }
 
 /** Throws unless a Temporal frontend at `address` answers and knows `namespace`, within `timeoutMs`. */
-export async function checkTemporal(address: string, namespace: string, timeoutMs: number): Promise<void> {
-  await withConnection(address, timeoutMs, async (c) => {
+export async function checkTemporal(server: string | TemporalConnectionOptions, namespace: string, timeoutMs: number): Promise<void> {
+  const address = typeof server === 'string' ? server : server.address;
+  await withConnection(server, timeoutMs, async (c) => {
     try {
       await c.withDeadline(Date.now() + timeoutMs, () => c.workflowService.describeNamespace({ namespace }));
     } catch (err) {
@@ -389,8 +425,9 @@ export async function isTemporalServer(address: string, timeoutMs = 3000): Promi
   }
 }
 
-async function withConnection<T>(address: string, timeoutMs: number, fn: (c: Connection) => Promise<T>): Promise<T> {
-  const connection = await Connection.connect({ address, connectTimeout: timeoutMs });
+async function withConnection<T>(server: string | TemporalConnectionOptions, timeoutMs: number, fn: (c: Connection) => Promise<T>): Promise<T> {
+  const options = typeof server === 'string' ? { address: server } : server;
+  const connection = await Connection.connect({ ...options, connectTimeout: timeoutMs });
   try {
     return await fn(connection);
   } finally {

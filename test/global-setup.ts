@@ -60,7 +60,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       dbFile: path.join(tmp, 'temporal.sqlite'),
       startTimeoutMs: 90_000,
     });
-    return { address: server.address, namespace, uiUrl: server.uiUrl, started: true, stop: server.stop };
+    return { address: server.address, security: {}, namespace, uiUrl: server.uiUrl, started: true, stop: server.stop };
   };
 
   const startPostgres = async (): Promise<ThrowawayPostgres> => {

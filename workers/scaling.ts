@@ -11,6 +11,7 @@
  * Plain data and pure functions: the worker factory (workers/worker.ts) applies them, tests read them.
  */
 import { z } from 'zod';
+import { providerTaskQueue, temporalConfig, type ConnectorQueueProvider } from '../temporal.config';
 
 /** The task queue roles a deployment runs workers for (deploy/ has one Deployment per role). */
 export const WORKER_ROLES = [
@@ -23,6 +24,41 @@ export const WORKER_ROLES = [
   'delivery',
 ] as const;
 export type WorkerRole = (typeof WORKER_ROLES)[number];
+
+export function isWorkerRole(value: string): value is WorkerRole {
+  return (WORKER_ROLES as readonly string[]).includes(value);
+}
+
+/** The role a command line or a setting names; anything else is refused with the roles there are. */
+export function parseWorkerRole(value: string): WorkerRole {
+  if (isWorkerRole(value)) return value;
+  throw new Error(unknownRole(value));
+}
+
+function unknownRole(value: string): string {
+  return `unknown worker role "${value}": expected one of ${WORKER_ROLES.join(', ')}`;
+}
+
+/**
+ * The task queue a role's worker polls, named from the main one (temporal.config.ts `taskQueue`): `main` polls the
+ * main queue itself (every workflow, and every activity not routed elsewhere); `connector-<provider>` the provider's
+ * queue (`mycelium-google`, `mycelium-microsoft`, `mycelium-slack`, where the sync workflows send its page
+ * activities); `connector-files`, `intelligence` and `delivery` the queue named after them (`mycelium-files`,
+ * `mycelium-intelligence`, `mycelium-delivery`).
+ */
+export function roleTaskQueue(role: WorkerRole, baseTaskQueue: string = temporalConfig.taskQueue): string {
+  if (role === 'main') return baseTaskQueue;
+  const name = role.replace(/^connector-/, '');
+  if (name in temporalConfig.connectors.queues) return providerTaskQueue(baseTaskQueue, name as ConnectorQueueProvider);
+  return `${baseTaskQueue}-${name}`;
+}
+
+/**
+ * Roles whose queue no workflow schedules activities on yet: the files connector's, the encoder's and extractor's,
+ * and the sends still run on the main queue. A worker of such a role runs and polls its queue, which stays idle
+ * until those activities are routed there (README, "Past one machine").
+ */
+export const ROLES_NOT_YET_ROUTED: readonly WorkerRole[] = ['connector-files', 'intelligence', 'delivery'];
 
 export interface WorkerTuning {
   /** activities one process runs at once (CPU-bound work: about the cores it has; I/O-bound: more) */
@@ -89,7 +125,7 @@ const SETTING_SCHEMA: Record<keyof WorkerTuning, z.ZodType<number>> = {
 /** The role's settings: the defaults above, overridden by its environment variables; a bad value is named. */
 export function workerTuning(role: WorkerRole, env: NodeJS.ProcessEnv = process.env): WorkerTuning {
   const base = workerScaling[role];
-  if (!base) throw new Error(`unknown worker role "${String(role)}": expected one of ${WORKER_ROLES.join(', ')}`);
+  if (!base) throw new Error(unknownRole(String(role)));
   const tuning: WorkerTuning = { ...base };
   for (const setting of Object.keys(SETTING_ENV) as (keyof WorkerTuning)[]) {
     const name = workerSettingEnvName(role, setting);

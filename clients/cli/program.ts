@@ -9,6 +9,7 @@
  * Exit codes: 0 ok; 1 with a one-line reason on stderr otherwise.
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { WORKER_ROLES, isWorkerRole, type WorkerRole } from '../../workers/scaling';
 import { findOperation, operations } from '../registry';
 import { addOperationCommands, type CommandRun } from './commands';
 import { printResult } from './format';
@@ -42,11 +43,28 @@ export function buildProgram(argv?: readonly string[]): { program: Command; comm
 
   program
     .command('dev')
-    .description('the service on the embedded defaults (starts a Temporal dev server unless TEMPORAL_ADDRESS is set), with the URLs to open')
+    .description('the service on the embedded defaults (starts a Temporal dev server unless TEMPORAL_ADDRESS or TEMPORAL_PROFILE names one), with the URLs to open')
     .option('--port <n>', 'port to listen on (default 8787, or any free one if that is taken)', port)
     .action(async (options: { port?: number }) => {
       const { runService } = await import('../service/serve');
       await runService({ port: options.port, dev: true });
+    });
+
+  const workerRole = (value: string): WorkerRole => {
+    if (!isWorkerRole(value)) throw new InvalidArgumentError(`unknown worker role "${value}": expected one of ${WORKER_ROLES.join(', ')}`);
+    return value;
+  };
+
+  program
+    .command('worker')
+    .description(
+      'run the worker of one task queue role, and nothing else (deployments past one machine: a process per role, ' +
+        'scaled on its own); joins the store at DATABASE_URL and the Temporal server of TEMPORAL_ADDRESS or TEMPORAL_PROFILE',
+    )
+    .requiredOption('--role <role>', `the role: ${WORKER_ROLES.join(', ')} (settings: workers/scaling.ts)`, workerRole)
+    .action(async (options: { role: WorkerRole }) => {
+      const { runWorkerProcess } = await import('../service/worker');
+      await runWorkerProcess({ role: options.role });
     });
 
   program

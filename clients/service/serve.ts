@@ -20,6 +20,7 @@ import { createWebhookRoutes } from '../webhooks/routes';
 import { myceliumHome } from '../../infra/paths';
 import { removeServiceInfo, writeServiceInfo, type ServiceInfo } from './discovery';
 import { ensureOwnerToken } from './owner';
+import { untilSignal } from './signals';
 
 export const DEFAULT_PORT = 8787;
 
@@ -150,21 +151,4 @@ function urlHost(host: string): string {
   // a wildcard bind is reached locally through the loopback address
   if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
   return host.includes(':') ? `[${host}]` : host;
-}
-
-/** The first SIGTERM or SIGINT; a second one while stopping exits at once. */
-function untilSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    let stopping = false;
-    const on = (signal: NodeJS.Signals): void => {
-      if (stopping) {
-        process.stderr.write(`mycelium: ${signal} again: exiting without waiting for the worker\n`);
-        process.exit(1);
-      }
-      stopping = true;
-      resolve(signal);
-    };
-    process.on('SIGTERM', on);
-    process.on('SIGINT', on);
-  });
 }

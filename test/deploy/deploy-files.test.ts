@@ -2,7 +2,7 @@
  * The deployment files under deploy/ are not run here (no Docker, no Kubernetes), so this test keeps them honest:
  * every YAML file parses; the worker Deployments and compose services name real worker roles and set only
  * MYCELIUM_WORKER_* variables that workers/scaling.ts reads, with values it accepts; and the Temporal profiles
- * parse with the real Temporal CLI's environment-configuration reader.
+ * parse with the real Temporal CLI's environment-configuration reader and with Mycelium's own (envconfig).
  */
 import { execFile } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
@@ -13,6 +13,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../infra/paths';
 import { resolveTemporalCli } from '../../infra/temporal-cli';
+import { temporalTargetFromEnv } from '../../infra/temporal-connection';
 import { WORKER_ROLES, workerTuning, type WorkerRole } from '../../workers/scaling';
 
 const deployDir = join(projectRoot, 'deploy');
@@ -110,4 +111,15 @@ describe('deploy/', () => {
     // no secret is written into the profiles: the API key comes from TEMPORAL_API_KEY
     expect(await readFile(file, 'utf8')).not.toMatch(/api_key\s*=/);
   }, 120_000);
+
+  it('has Temporal profiles that Mycelium itself connects with: the API key from the environment, certificates from their paths', () => {
+    const file = join(deployDir, 'temporal', 'temporal.toml');
+    const env = (profile: string, vars: Record<string, string> = {}) => ({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: profile, ...vars });
+    expect(temporalTargetFromEnv(env('cluster'))).toMatchObject({ address: 'temporal-frontend.temporal.svc.cluster.local:7233', namespace: 'mycelium', security: {} });
+    const cloud = temporalTargetFromEnv(env('cloud-api-key', { TEMPORAL_API_KEY: 'from-the-secret' }));
+    expect(cloud).toMatchObject({ address: 'eu-west-1.aws.api.temporal.io:7233', namespace: 'mycelium.a1b2c', security: { apiKey: 'from-the-secret' } });
+    expect(cloud.security.tls).toBeTruthy();
+    // the certificates are read where the k8s manifest mounts them; without them, the error says which file
+    expect(() => temporalTargetFromEnv(env('cloud-mtls'))).toThrow(/TLS settings of the Temporal profile cloud-mtls cannot be used: .*\/etc\/temporal\/tls\/client\.(pem|key)/);
+  });
 });

@@ -51,5 +51,7 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs:
 export function cleanEnv(overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const k of ['TEMPORAL_CLI', 'TEMPORAL_ADDRESS', 'TEST_DATABASE_URL', 'PG_BIN', 'PG_USER', 'MYCELIUM_HOME']) delete env[k];
+  // the Temporal profile and its variables (infra/temporal-connection.ts) steer ensureTemporal too
+  for (const k of Object.keys(env)) if (/^TEMPORAL_(NAMESPACE|PROFILE|CONFIG_FILE|API_KEY|TLS|GRPC_META_)/.test(k)) delete env[k];
   return { ...env, ...overrides };
 }

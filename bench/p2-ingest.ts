@@ -7,18 +7,23 @@
  * with the selected embedder, whose share of the time is counted inside the worker.
  *
  * "Ingest" is the sync from its start to the last stored batch (read from the run's Temporal history); the
- * whole sync (with extraction and reconcile) is reported beside it.
+ * whole sync (with extraction and reconcile) is reported beside it. Above `wholeSyncMax` items the run is ended
+ * once its ingest is done (the workflow's progress leaves 'ingesting'): extraction costs the same per item at any
+ * size and would take hours at 100k on one core, while ingest is what this benchmark measures.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout } from 'node:timers/promises';
+import type { WorkflowHandle } from '@temporalio/client';
 import { requiredTsToMs } from '@temporalio/common/lib/time';
 import type { Logger } from 'pino';
 import type { Db, Embedder } from '../activities/memory/ports';
 import { migrate } from '../activities/memory/migrate';
+import { vectorTableName } from '../activities/memory/vectorpoints';
 import { syncWorkflowId } from '../workflows/ids';
 import { SourceIdAttribute } from '../workflows/search-attributes';
-import { SYNC_WORKFLOW_TYPE, type SyncResult, type SyncSource } from '../workflows/sync-defs';
+import { progressQuery, SYNC_WORKFLOW_TYPE, type SyncResult, type SyncSource } from '../workflows/sync-defs';
 import { openBenchDb, PrecomputedVectorEmbedder, selectEmbedder, selectVectorIndex, TimedEmbedder, type DbBackend } from './support/backends';
 import { say, table, timed, type BenchOutcome } from './support/report';
 import { writeSlackTeam } from './support/team';
@@ -31,8 +36,12 @@ export interface P2Options {
   backend: DbBackend;
   temporal: BenchTemporal;
   embedderName?: string;
+  /** sizes above this measure ingest only: the sync is terminated once its ingest is complete (default 10,000) */
+  wholeSyncMax?: number;
   log: Logger;
 }
+
+const DEFAULT_WHOLE_SYNC_MAX = 10_000;
 
 interface Run {
   size: number;
@@ -40,7 +49,8 @@ interface Run {
   embedder: string;
   files: number;
   ingest_s: number;
-  sync_s: number;
+  /** the whole sync (extraction, reconcile); null when the run was ended after its ingest */
+  sync_s: number | null;
   items_per_s: number;
   raw_s: number;
   raw_items_per_s: number;
@@ -50,6 +60,9 @@ interface Run {
   chunks: number;
   ratio: number;
   us_per_item: number;
+  /** what the store holds for this run, on disk/in memory, per item and per chunk (items, chunks, vectors, indexes) */
+  store_bytes: number;
+  bytes_per_chunk: number;
 }
 
 export async function runP2(o: P2Options): Promise<BenchOutcome> {
@@ -72,7 +85,7 @@ export async function runP2(o: P2Options): Promise<BenchOutcome> {
   const growth = smallest && largest && largest !== smallest ? largest.us_per_item / smallest.us_per_item : null;
   const worst = Math.min(...plain.map((r) => r.ratio));
   const text = table(
-    ['items', 'encoder', 'files', 'ingest s', 'items/s', 'raw INSERT s', 'raw items/s', 'ratio', 'µs/item', 'encoder share', 'whole sync s'],
+    ['items', 'encoder', 'files', 'ingest s', 'items/s', 'raw INSERT s', 'raw items/s', 'ratio', 'µs/item', 'encoder share', 'bytes/chunk', 'whole sync s'],
     runs.map((r) => [
       r.size,
       r.embedding ? r.embedder : 'none',
@@ -84,7 +97,8 @@ export async function runP2(o: P2Options): Promise<BenchOutcome> {
       r.ratio,
       r.us_per_item,
       r.encoder_share === null ? '–' : `${(r.encoder_share * 100).toFixed(1)} %`,
-      r.sync_s,
+      r.bytes_per_chunk,
+      r.sync_s ?? 'ingest only',
     ]),
   );
   const growthText =
@@ -96,7 +110,7 @@ export async function runP2(o: P2Options): Promise<BenchOutcome> {
     key: 'p2',
     title: 'P2 ingest',
     command: '',
-    text: `${text}\n(${o.backend}; "ingest" = sync start → last batch stored; raw = multi-row INSERT of the same items, chunks and vectors, 500 rows a statement, same schema and indexes)`,
+    text: `${text}\n(${o.backend}; "ingest" = sync start → last batch stored; raw = multi-row INSERT of the same items, chunks and vectors, 500 rows a statement, same schema and indexes; bytes/chunk = the tables and indexes holding items, chunks and vectors, over chunks; above ${(o.wholeSyncMax ?? DEFAULT_WHOLE_SYNC_MAX).toLocaleString('en-US')} items the sync is ended after its ingest)`,
     verdict,
     figures: { backend: o.backend, runs, growth_per_item: growth, ratio: worst, goal: 0.5 },
   };
@@ -110,6 +124,7 @@ async function once(o: P2Options, dir: string, size: number, files: number, embe
     const sourceId = `bench-p2-${suffix}`;
     await stack.store.upsertSource({ id: sourceId, kind: 'files', config: { root: dir, timeShiftMs: 0 } });
     say(`P2: syncSource of ${size} items (${embedding ? `encoder ${embedder.model}` : 'no encoder'})`);
+    const ingestOnly = size > (o.wholeSyncMax ?? DEFAULT_WHOLE_SYNC_MAX);
     const sync = await timed(async () => {
       const handle = await o.temporal.client.workflow.start<SyncSource>(SYNC_WORKFLOW_TYPE, {
         workflowId: syncWorkflowId(sourceId),
@@ -117,18 +132,24 @@ async function once(o: P2Options, dir: string, size: number, files: number, embe
         args: [{ sourceId, immediate: true }],
         typedSearchAttributes: [{ key: SourceIdAttribute, value: sourceId }],
       });
+      if (ingestOnly) {
+        await ingestDone(handle);
+        await handle.terminate(`P2: ingest measured; extraction is skipped above ${(o.wholeSyncMax ?? DEFAULT_WHOLE_SYNC_MAX).toLocaleString('en-US')} items`);
+        return { handle, inserted: await countItems(stack.db, sourceId) };
+      }
       const result: SyncResult = await handle.result();
-      return { handle, result };
+      if (result.quarantined.length > 0) throw new Error(`P2: the sync quarantined ${result.quarantined.length} files: ${result.quarantined[0]!.reason}`);
+      return { handle, inserted: result.inserted };
     });
-    if (sync.value.result.inserted !== size) {
-      throw new Error(`P2: the sync stored ${sync.value.result.inserted} items, expected ${size} (quarantined: ${sync.value.result.quarantined.length})`);
-    }
+    if (sync.value.inserted !== size) throw new Error(`P2: the sync stored ${sync.value.inserted} items, expected ${size}`);
     const ingestMs = await ingestSpanMs(sync.value.handle);
     const encoderMs = timedEmbedder.ms;
 
     say(`P2: raw INSERT of the same rows`);
-    const rows = await readBack(stack.db);
-    const raw = await rawInsert(o, rows, embedding ? embedder : undefined);
+    const vectorTable = vectorTableName('chunk_vectors', embedder.model);
+    const rows = await readBack(stack.db, vectorTable);
+    const storeBytes = await storedBytes(stack.db, vectorTable);
+    const raw = await rawInsert(o, rows, embedder, embedding);
     const itemsPerS = size / (ingestMs / 1000);
     const rawPerS = size / ((raw.insertMs + raw.embedMs) / 1000);
     return {
@@ -137,7 +158,7 @@ async function once(o: P2Options, dir: string, size: number, files: number, embe
       embedder: embedder.model,
       files,
       ingest_s: ingestMs / 1000,
-      sync_s: sync.ms / 1000,
+      sync_s: ingestOnly ? null : sync.ms / 1000,
       items_per_s: itemsPerS,
       raw_s: raw.insertMs / 1000,
       raw_items_per_s: rawPerS,
@@ -147,10 +168,37 @@ async function once(o: P2Options, dir: string, size: number, files: number, embe
       chunks: rows.chunks.length,
       ratio: itemsPerS / rawPerS,
       us_per_item: (ingestMs * 1000) / size,
+      store_bytes: storeBytes,
+      bytes_per_chunk: rows.chunks.length > 0 ? storeBytes / rows.chunks.length : 0,
     };
   } finally {
     await stack.close();
   }
+}
+
+/** Waits until the sync's progress has left planning and ingest (extraction has begun, or the run ended). */
+async function ingestDone(handle: WorkflowHandle): Promise<void> {
+  for (let delayMs = 200; ; delayMs = Math.min(delayMs * 2, 5_000)) {
+    const { status } = await handle.describe();
+    if (status.name !== 'RUNNING') return;
+    const progress = await handle.query(progressQuery);
+    if (progress.phase === 'extracting' || progress.phase === 'reconciling' || progress.phase === 'done') return;
+    await setTimeout(delayMs);
+  }
+}
+
+async function countItems(db: Db, sourceId: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM items WHERE source_id = $1`, [sourceId]);
+  return rows[0]?.n ?? 0;
+}
+
+/** Bytes held by the tables (with their indexes and TOAST) that store items, chunks and vectors. */
+async function storedBytes(db: Db, vectorTable: string): Promise<number> {
+  const { rows } = await db.query<{ bytes: string }>(
+    `SELECT sum(pg_total_relation_size(c.oid))::text AS bytes FROM pg_class c WHERE c.relkind = 'r' AND c.relname = ANY($1::text[])`,
+    [['items', 'chunks', vectorTable]],
+  );
+  return Number(rows[0]?.bytes ?? 0);
 }
 
 /** From the run's start to the completion of its last ingestFiles activity, as Temporal recorded them. */
@@ -177,27 +225,27 @@ interface StoredRows {
 
 const ITEM_COLS = ['id', 'source_id', 'external_id', 'kind', 'title', 'body', 'author_id', 'occurred_at', 'thread_id', 'locator', 'access', 'recipients', 'meta', 'content_hash', 'has_segments', 'source_path'];
 const CHUNK_COLS = ['id', 'item_id', 'position', 'text', 'speaker_id', 'start_ms'];
-const VECTOR_COLS = ['chunk_id', 'item_id', 'position', 'embedding', 'access', 'source_id', 'kind', 'occurred_at', 'thread_id'];
+const VECTOR_COLS = ['chunk_id', 'model', 'item_id', 'position', 'embedding', 'access', 'source_id', 'kind', 'occurred_at', 'thread_id'];
 
-async function readBack(db: Db): Promise<StoredRows> {
+async function readBack(db: Db, vectorTable: string): Promise<StoredRows> {
   const items = (await db.query<Record<string, unknown>>(`SELECT ${ITEM_COLS.join(', ')} FROM items ORDER BY id`)).rows;
   const chunks = (await db.query<Record<string, unknown>>(`SELECT ${CHUNK_COLS.join(', ')} FROM chunks ORDER BY id`)).rows;
-  const vectors = (await db.query<Record<string, unknown>>(`SELECT ${VECTOR_COLS.filter((c) => c !== 'embedding').join(', ')}, embedding::text AS embedding FROM chunk_vectors ORDER BY chunk_id`)).rows;
+  const vectors = (await db.query<Record<string, unknown>>(`SELECT ${VECTOR_COLS.filter((c) => c !== 'embedding').join(', ')}, embedding::text AS embedding FROM ${vectorTable} ORDER BY chunk_id`)).rows;
   return { items, chunks, vectors };
 }
 
 /** The baseline: the same rows, multi-row INSERT, into a fresh migrated store with the app's vector index ready. */
-async function rawInsert(o: P2Options, rows: StoredRows, embedder: Embedder | undefined): Promise<{ insertMs: number; embedMs: number }> {
+async function rawInsert(o: P2Options, rows: StoredRows, embedder: Embedder, embedding: boolean): Promise<{ insertMs: number; embedMs: number }> {
   const fresh = await openBenchDb(o.backend);
   try {
     await migrate(fresh.db);
     const dims = rows.vectors[0] ? String(rows.vectors[0].embedding).split(',').length : 256;
-    await selectVectorIndex(fresh.db, dims, o.log);
+    await selectVectorIndex(fresh.db, dims, o.log, { model: embedder.model });
     await fresh.db.query(`INSERT INTO sources (id, kind, config) SELECT DISTINCT source_id, 'files', '{}'::jsonb FROM unnest($1::text[]) AS s(source_id)`, [
       [...new Set(rows.items.map((i) => String(i.source_id)))],
     ]);
     let embedMs = 0;
-    if (embedder) {
+    if (embedding) {
       // with an encoder, the baseline embeds the same chunk texts (same batches as a sync's files: 100 a call)
       const texts = rows.chunks.map((c) => String(c.text));
       const t = await timed(async () => {
@@ -208,7 +256,7 @@ async function rawInsert(o: P2Options, rows: StoredRows, embedder: Embedder | un
     const insert = await timed(async () => {
       await insertMany(fresh.db, 'items', ITEM_COLS, rows.items, { meta: '::jsonb', access: '::text[]', recipients: '::text[]' });
       await insertMany(fresh.db, 'chunks', CHUNK_COLS, rows.chunks, {});
-      await insertMany(fresh.db, 'chunk_vectors', VECTOR_COLS, rows.vectors, { embedding: '::vector', access: '::text[]' });
+      await insertMany(fresh.db, vectorTableName('chunk_vectors', embedder.model), VECTOR_COLS, rows.vectors, { embedding: '::vector', access: '::text[]' });
     });
     return { insertMs: insert.ms, embedMs };
   } finally {

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { migrate } from '../activities/memory/migrate';
 import type { Db, Embedder, RetrievalFilter, VectorIndex } from '../activities/memory/ports';
 import { MemoryStore } from '../activities/memory/store';
+import { vectorTableName } from '../activities/memory/vectorpoints';
 import { openBenchDb, selectEmbedder, selectVectorIndex, type DbBackend } from './support/backends';
 import { percentile, say, table, timed, type BenchOutcome } from './support/report';
 import { contentHash, people as benchPeople, random, sentence } from './support/team';
@@ -44,7 +45,8 @@ interface Row {
   ratio: number;
 }
 
-const HNSW_INDEX = 'chunk_vectors_embedding_idx';
+/** the pgvector table holding this model's vectors (each model has its own; the legacy hashing model's is `chunk_vectors`) */
+const vectorTable = (model: string) => vectorTableName('chunk_vectors', model);
 
 export async function runP3(o: P3Options): Promise<BenchOutcome> {
   const embedder = await selectEmbedder(o.embedderName);
@@ -88,7 +90,7 @@ async function unavailable(backend: VectorBackend, log: Logger): Promise<string 
     if (!process.env.QDRANT_URL?.trim()) return 'QDRANT_URL is not set (no Qdrant server installs on this machine)';
     const probe = await openBenchDb('pglite');
     try {
-      const index = await selectVectorIndex(probe.db, 4, log, { qdrant: true }).catch((e: unknown) => e as Error);
+      const index = await selectVectorIndex(probe.db, 4, log, { qdrant: true, model: 'bench-probe' }).catch((e: unknown) => e as Error);
       if (index instanceof Error) return `the Qdrant index did not open: ${index.message}`;
       if (!/qdrant/i.test(index.name)) return 'this branch has no Qdrant adapter behind chooseVectorIndex yet';
       return undefined;
@@ -118,13 +120,14 @@ async function once(o: P3Options, backend: VectorBackend, size: number, embedder
   try {
     const db = opened.db;
     await migrate(db);
-    const vectors = await selectVectorIndex(db, embedder.dimensions, o.log, { qdrant: backend === 'qdrant' });
+    const vectors = await selectVectorIndex(db, embedder.dimensions, o.log, { qdrant: backend === 'qdrant', model: embedder.model });
     const store = new MemoryStore({ db, vectors, embedder });
     await store.ready();
     const team = benchPeople(40);
     say(`P3 ${backend}: loading ${size} chunks`);
     const pgvector = vectors.name === 'pgvector';
-    if (pgvector) await db.exec(`DROP INDEX IF EXISTS ${HNSW_INDEX}`);
+    const table = vectorTable(embedder.model);
+    if (pgvector) await db.exec(`DROP INDEX IF EXISTS ${table}_embedding_idx`);
     const load = await timed(() => bulkLoad(db, vectors, embedder, size, team.map((p) => p.email), !pgvector));
     let build: number | null = null;
     if (pgvector) {
@@ -132,9 +135,9 @@ async function once(o: P3Options, backend: VectorBackend, size: number, embedder
       // the index is built once after the bulk load, with memory for the whole graph (else it spills and crawls)
       build = (await timed(() => db.transaction(async (tx) => {
         await tx.exec(`SET LOCAL maintenance_work_mem = '${db.flavor === 'pglite' ? '512MB' : '1GB'}'`);
-        await tx.exec(`CREATE INDEX ${HNSW_INDEX} ON chunk_vectors USING hnsw (embedding vector_cosine_ops)`);
+        await tx.exec(`CREATE INDEX ${table}_embedding_idx ON ${table} USING hnsw (embedding vector_cosine_ops)`);
       }))).ms / 1000;
-      await db.exec('ANALYZE chunk_vectors; ANALYZE chunks; ANALYZE items');
+      await db.exec(`ANALYZE ${table}; ANALYZE chunks; ANALYZE items`);
     }
 
     const rand = random(99);
@@ -153,7 +156,7 @@ async function once(o: P3Options, backend: VectorBackend, size: number, embedder
     for (const [i, question] of questions.entries()) {
       const vector = qvectors[i]!;
       const h = await timed(() => store.searchHybrid(question, filter, 10));
-      const k = await timed(() => (pgvector ? rawKnn(db, vector, false) : vectors.query(vector, filter, 10).then((hits) => hits.map((x) => `${x.itemId}#${x.position}`))));
+      const k = await timed(() => (pgvector ? rawKnn(db, table, vector, false) : vectors.query(vector, filter, 10).then((hits) => hits.map((x) => `${x.itemId}#${x.position}`))));
       const f = await timed(() => vectors.query(vector, filter, 10));
       // the parts of hybrid search, to say where its time goes
       const t = await timed(() => store.searchText(question, filter, 40));
@@ -165,9 +168,9 @@ async function once(o: P3Options, backend: VectorBackend, size: number, embedder
       knn.push(k.ms);
       filteredKnn.push(f.ms);
       if (pgvector) {
-        const exact = await rawKnn(db, vector, true);
+        const exact = await rawKnn(db, table, vector, true);
         recall += overlap(k.value, exact);
-        const exactFiltered = await exactFilteredKnn(db, vector, person);
+        const exactFiltered = await exactFilteredKnn(db, table, vector, person);
         filteredRecall += overlap(f.value.map((x) => `${x.itemId}#${x.position}`), exactFiltered);
       }
     }
@@ -202,8 +205,8 @@ function overlap(found: string[], exact: string[]): number {
 }
 
 /** The raw kNN call: one statement on the same table and index; `exact` turns index scans off. */
-async function rawKnn(db: Db, vector: number[], exact: boolean): Promise<string[]> {
-  const sql = `SELECT chunk_id FROM chunk_vectors ORDER BY embedding <=> $1::vector LIMIT 10`;
+async function rawKnn(db: Db, table: string, vector: number[], exact: boolean): Promise<string[]> {
+  const sql = `SELECT chunk_id FROM ${table} ORDER BY embedding <=> $1::vector LIMIT 10`;
   const target = `[${vector.join(',')}]`;
   if (!exact) return (await db.query<{ chunk_id: string }>(sql, [target])).rows.map((r) => r.chunk_id);
   return db.transaction(async (tx) => {
@@ -212,11 +215,11 @@ async function rawKnn(db: Db, vector: number[], exact: boolean): Promise<string[
   });
 }
 
-async function exactFilteredKnn(db: Db, vector: number[], person: string): Promise<string[]> {
+async function exactFilteredKnn(db: Db, table: string, vector: number[], person: string): Promise<string[]> {
   return db.transaction(async (tx) => {
     await tx.exec('SET LOCAL enable_indexscan = off');
     const { rows } = await tx.query<{ chunk_id: string }>(
-      `SELECT chunk_id FROM chunk_vectors WHERE access @> $2::text[] ORDER BY embedding <=> $1::vector LIMIT 10`,
+      `SELECT chunk_id FROM ${table} WHERE access @> $2::text[] ORDER BY embedding <=> $1::vector LIMIT 10`,
       [`[${vector.join(',')}]`, [person]],
     );
     return rows.map((r) => r.chunk_id);

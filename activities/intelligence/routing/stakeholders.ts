@@ -65,14 +65,16 @@ export async function resolveStakeholders(reads: RoutingReads, subject: RoutingS
   };
 
   const terms = weightedQueryTerms(subject.title, subject.text, config.similarQuery);
+  const subjectTerms = weightedQueryTerms(subject.title, '', { titleWeight: 1, textChars: 0, maxWords: config.similarQuery.maxWords });
   const visible: RetrievalFilter = { visibleTo: [asker], until: at, since: new Date(at.getTime() - config.horizonDays * 86_400_000) };
-  const [wroteTo, wroteToAsker, conversation, latest, hits, ownHits] = await Promise.all([
+  const [wroteTo, wroteToAsker, conversation, latest, hits, ownHits, subjectHits] = await Promise.all([
     config.weights.wroteTo ? reads.graph.edges(asker, 'out', edgeQuery) : Promise.resolve([]),
     config.weights.wroteToAsker ? reads.graph.edges(asker, 'in', edgeQuery) : Promise.resolve([]),
     subject.threadId && config.weights.conversation ? reads.graph.threadParticipants(subject.threadId, edgeQuery) : Promise.resolve([]),
     subject.threadId && config.weights.latestInConversation ? reads.graph.latestInThread(subject.threadId, at, asker) : Promise.resolve(undefined),
     terms.length > 0 && config.weights.similar ? reads.similarItems(terms, visible, config.similarItems) : Promise.resolve([]),
     terms.length > 0 && config.weights.askerSimilar ? reads.similarItems(terms, visible, config.askerSimilarItems, { authorId: asker }) : Promise.resolve([]),
+    subjectTerms.length > 0 && config.weights.similarSubject ? reads.similarItems(subjectTerms, visible, config.similarSubjectItems) : Promise.resolve([]),
   ]);
 
   addEvidence('wroteTo', edgeEvidence(wroteTo, (e) => `you wrote to them ${plural(e.count, 'time')}${recentPart(e, config)}`));
@@ -86,7 +88,7 @@ export async function resolveStakeholders(reads: RoutingReads, subject: RoutingS
 
   // similar items: the people on them, weighted by how similar and how recent; the asker's own similar messages,
   // searched apart (they are few among everyone's), say whom the asker tells about such things
-  const items = await reads.graph.participantsOf([...new Set([...hits, ...ownHits].map((h) => h.itemId))]);
+  const items = await reads.graph.participantsOf([...new Set([...hits, ...ownHits, ...subjectHits].map((h) => h.itemId))]);
   const vote = (found: readonly ItemHit[], skip?: string) => {
     const out = new Map<string, { value: number; items: number; example?: string }>();
     for (const [rank, hit] of found.entries()) {
@@ -108,6 +110,7 @@ export async function resolveStakeholders(reads: RoutingReads, subject: RoutingS
   };
   const example = (s: { example?: string }) => (s.example ? `, e.g. ${quote(s.example)}` : '');
   addEvidence('similar', new Map([...vote(hits)].map(([p, s]) => [p, { value: s.value, text: `was on ${s.items} of the ${hits.length} most similar conversations${example(s)}` }])));
+  addEvidence('similarSubject', new Map([...vote(subjectHits)].map(([p, s]) => [p, { value: s.value, text: `was on ${s.items} of the ${subjectHits.length} conversations with the most similar subjects${example(s)}` }])));
   addEvidence('askerSimilar', new Map([...vote(ownHits, asker)].map(([p, s]) => [p, { value: s.value, text: `you wrote to them about similar things ${plural(s.items, 'time')}${example(s)}` }])));
 
   // project history: who decided or owns related decisions

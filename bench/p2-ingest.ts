@@ -42,6 +42,7 @@ export interface P2Options {
 }
 
 const DEFAULT_WHOLE_SYNC_MAX = 10_000;
+const wholeSyncMax = (o: P2Options) => o.wholeSyncMax ?? DEFAULT_WHOLE_SYNC_MAX;
 
 interface Run {
   size: number;
@@ -60,7 +61,7 @@ interface Run {
   chunks: number;
   ratio: number;
   us_per_item: number;
-  /** what the store holds for this run, on disk/in memory, per item and per chunk (items, chunks, vectors, indexes) */
+  /** bytes the store holds for this run: the items, chunks and vector tables with their indexes and TOAST */
   store_bytes: number;
   bytes_per_chunk: number;
 }
@@ -110,7 +111,7 @@ export async function runP2(o: P2Options): Promise<BenchOutcome> {
     key: 'p2',
     title: 'P2 ingest',
     command: '',
-    text: `${text}\n(${o.backend}; "ingest" = sync start → last batch stored; raw = multi-row INSERT of the same items, chunks and vectors, 500 rows a statement, same schema and indexes; bytes/chunk = the tables and indexes holding items, chunks and vectors, over chunks; above ${(o.wholeSyncMax ?? DEFAULT_WHOLE_SYNC_MAX).toLocaleString('en-US')} items the sync is ended after its ingest)`,
+    text: `${text}\n(${o.backend}; "ingest" = sync start → last batch stored; raw = multi-row INSERT of the same items, chunks and vectors, 500 rows a statement, same schema and indexes; bytes/chunk = the tables and indexes holding items, chunks and vectors, over chunks; above ${wholeSyncMax(o).toLocaleString('en-US')} items the sync is ended after its ingest)`,
     verdict,
     figures: { backend: o.backend, runs, growth_per_item: growth, ratio: worst, goal: 0.5 },
   };
@@ -124,7 +125,7 @@ async function once(o: P2Options, dir: string, size: number, files: number, embe
     const sourceId = `bench-p2-${suffix}`;
     await stack.store.upsertSource({ id: sourceId, kind: 'files', config: { root: dir, timeShiftMs: 0 } });
     say(`P2: syncSource of ${size} items (${embedding ? `encoder ${embedder.model}` : 'no encoder'})`);
-    const ingestOnly = size > (o.wholeSyncMax ?? DEFAULT_WHOLE_SYNC_MAX);
+    const ingestOnly = size > wholeSyncMax(o);
     const sync = await timed(async () => {
       const handle = await o.temporal.client.workflow.start<SyncSource>(SYNC_WORKFLOW_TYPE, {
         workflowId: syncWorkflowId(sourceId),
@@ -134,7 +135,7 @@ async function once(o: P2Options, dir: string, size: number, files: number, embe
       });
       if (ingestOnly) {
         await ingestDone(handle);
-        await handle.terminate(`P2: ingest measured; extraction is skipped above ${(o.wholeSyncMax ?? DEFAULT_WHOLE_SYNC_MAX).toLocaleString('en-US')} items`);
+        await handle.terminate(`P2: ingest measured; extraction is skipped above ${wholeSyncMax(o).toLocaleString('en-US')} items`);
         return { handle, inserted: await countItems(stack.db, sourceId) };
       }
       const result: SyncResult = await handle.result();
@@ -149,7 +150,7 @@ async function once(o: P2Options, dir: string, size: number, files: number, embe
     const vectorTable = vectorTableName('chunk_vectors', embedder.model);
     const rows = await readBack(stack.db, vectorTable);
     const storeBytes = await storedBytes(stack.db, vectorTable);
-    const raw = await rawInsert(o, rows, embedder, embedding);
+    const raw = await rawInsert(o, rows, embedder, embedding, vectorTable);
     const itemsPerS = size / (ingestMs / 1000);
     const rawPerS = size / ((raw.insertMs + raw.embedMs) / 1000);
     return {
@@ -235,7 +236,7 @@ async function readBack(db: Db, vectorTable: string): Promise<StoredRows> {
 }
 
 /** The baseline: the same rows, multi-row INSERT, into a fresh migrated store with the app's vector index ready. */
-async function rawInsert(o: P2Options, rows: StoredRows, embedder: Embedder, embedding: boolean): Promise<{ insertMs: number; embedMs: number }> {
+async function rawInsert(o: P2Options, rows: StoredRows, embedder: Embedder, embedding: boolean, vectorTable: string): Promise<{ insertMs: number; embedMs: number }> {
   const fresh = await openBenchDb(o.backend);
   try {
     await migrate(fresh.db);
@@ -256,7 +257,7 @@ async function rawInsert(o: P2Options, rows: StoredRows, embedder: Embedder, emb
     const insert = await timed(async () => {
       await insertMany(fresh.db, 'items', ITEM_COLS, rows.items, { meta: '::jsonb', access: '::text[]', recipients: '::text[]' });
       await insertMany(fresh.db, 'chunks', CHUNK_COLS, rows.chunks, {});
-      await insertMany(fresh.db, vectorTableName('chunk_vectors', embedder.model), VECTOR_COLS, rows.vectors, { embedding: '::vector', access: '::text[]' });
+      await insertMany(fresh.db, vectorTable, VECTOR_COLS, rows.vectors, { embedding: '::vector', access: '::text[]' });
     });
     return { insertMs: insert.ms, embedMs };
   } finally {

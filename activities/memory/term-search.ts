@@ -9,6 +9,7 @@
  * chunks, not only the ones the asker may see: a word's weight says how common it is, never where.
  */
 import { MAX_CHUNK_CHARS } from '../intelligence/chunking';
+import { commonWordCap } from './full-text-match';
 import { retrievalConditions, SqlParams } from './filters';
 import type { RetrievalFilter, Sql } from './ports';
 
@@ -125,7 +126,7 @@ export async function searchWeightedTerms(
   if (usable.length === 0 || limit <= 0) return [];
   const total = await statistics.total(db);
   if (total === 0) return [];
-  const cap = Math.max(options.minDocCap, Math.ceil(options.maxDocShare * total));
+  const cap = commonWordCap(total, options);
   const df = await statistics.frequencies(db, usable.map((t) => t.word), cap);
   const chosen = usable
     .flatMap((t) => {

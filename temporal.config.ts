@@ -120,7 +120,22 @@ export type TemporalConfig = typeof temporalConfig;
 
 export type ConnectorQueueProvider = keyof typeof temporalConfig.connectors.queues;
 
+/**
+ * The activity groups that run on a task queue of their own instead of the main one, each polled by one worker role
+ * (workers/scaling.ts): every provider's connector, the files connector, the CPU-bound intelligence work (extraction,
+ * re-embedding) and the sends. Workflows name the group (workflows/activity-queues.ts), never the queue.
+ */
+export type ActivityQueueGroup = ConnectorQueueProvider | 'files' | 'intelligence' | 'delivery';
+
+/**
+ * The task queue of an activity group, beside the main one (`mycelium` → `mycelium-delivery`). Named from the queue
+ * the workflow runs on, so a deployment (or a test) with another main queue gets its own set of group queues.
+ */
+export function activityTaskQueue(baseTaskQueue: string, group: ActivityQueueGroup): string {
+  return `${baseTaskQueue}-${group}`;
+}
+
 /** The task queue of a provider's connector activities, beside the main one (`mycelium` → `mycelium-slack`). */
 export function providerTaskQueue(baseTaskQueue: string, provider: ConnectorQueueProvider): string {
-  return `${baseTaskQueue}-${provider}`;
+  return activityTaskQueue(baseTaskQueue, provider);
 }

@@ -1,7 +1,8 @@
 /**
  * Assembles a running Mycelium: Temporal (a server given by TEMPORAL_ADDRESS or the selected Temporal profile,
  * or the embedded dev server), the store (DATABASE_URL, or PGlite under .mycelium/), and optionally in-process
- * workers: all of them (the service, demo, dev), or one role's (`myc worker --role <role>`).
+ * workers: the main one and every role queue the deployment does not run elsewhere (the service, demo, dev:
+ * MYCELIUM_WORKER_ROLES_IN_PROCESS), or one role's (`myc worker --role <role>`).
  * Every client surface (CLI, demo, tests) opens the stack here, so there is one way to wire it.
  */
 import { mkdir } from 'node:fs/promises';
@@ -32,7 +33,7 @@ import { temporalConnectionOptions } from '../infra/temporal-connection';
 import { ensureTemporal } from '../infra/temporal-server';
 import { temporalConfig } from '../temporal.config';
 import { roleTaskQueue, type WorkerRole } from '../workers/scaling';
-import { createProviderWorkers, createRoleWorker, createWorker } from '../workers/worker';
+import { createRoleWorker, createWorker } from '../workers/worker';
 import { connectorFactories } from '../activities/connectors/factories';
 import type { ConnectorFactories } from '../activities/connectors/registry';
 import { SourceRegistry } from '../activities/memory/sources';
@@ -43,7 +44,7 @@ export interface StackOptions {
   worker: boolean;
   /**
    * with `worker`, run only this role's worker (its task queue, its settings: workers/scaling.ts) instead of the
-   * main worker and every provider's; an unknown role is refused, naming the roles there are
+   * main worker and the role queues polled beside it; an unknown role is refused, naming the roles there are
    */
   workerRole?: string;
   /** with no Temporal server named by the environment and none on the dev-server port: start one (default true) */
@@ -203,11 +204,11 @@ export async function openStack(options: StackOptions): Promise<Stack> {
         closers.push(() => workerConnection.close());
         runWorker(worker, role);
       } else {
-        const { worker, connection: workerConnection } = await createWorker(at);
+        // the main worker and, beside it, every role queue the deployment does not run elsewhere
+        // (MYCELIUM_WORKER_ROLES_IN_PROCESS): each its own slots, so one provider's outage never stalls another's
+        const { workers: built, connection: workerConnection } = await createWorker(at);
         closers.push(() => workerConnection.close());
-        runWorker(worker, 'main');
-        // one connector worker per provider queue, so one provider's outage or rate limit never stalls another's
-        for (const provider of await createProviderWorkers({ ...at, connection: workerConnection })) runWorker(provider.worker, provider.role);
+        for (const { worker, role } of built) runWorker(worker, role);
       }
     }
     if (space.state === 'building') {

@@ -11,7 +11,7 @@
  * Plain data and pure functions: the worker factory (workers/worker.ts) applies them, tests read them.
  */
 import { z } from 'zod';
-import { providerTaskQueue, temporalConfig, type ConnectorQueueProvider } from '../temporal.config';
+import { activityTaskQueue, temporalConfig, type ActivityQueueGroup } from '../temporal.config';
 
 /** The task queue roles a deployment runs workers for (deploy/ has one Deployment per role). */
 export const WORKER_ROLES = [
@@ -39,26 +39,49 @@ function unknownRole(value: string): string {
   return `unknown worker role "${value}": expected one of ${WORKER_ROLES.join(', ')}`;
 }
 
-/**
- * The task queue a role's worker polls, named from the main one (temporal.config.ts `taskQueue`): `main` polls the
- * main queue itself (every workflow, and every activity not routed elsewhere); `connector-<provider>` the provider's
- * queue (`mycelium-google`, `mycelium-microsoft`, `mycelium-slack`, where the sync workflows send its page
- * activities); `connector-files`, `intelligence` and `delivery` the queue named after them (`mycelium-files`,
- * `mycelium-intelligence`, `mycelium-delivery`).
- */
-export function roleTaskQueue(role: WorkerRole, baseTaskQueue: string = temporalConfig.taskQueue): string {
-  if (role === 'main') return baseTaskQueue;
-  const name = role.replace(/^connector-/, '');
-  if (name in temporalConfig.connectors.queues) return providerTaskQueue(baseTaskQueue, name as ConnectorQueueProvider);
-  return `${baseTaskQueue}-${name}`;
+/** The roles whose workers run activities only, each on its group's queue: every role but `main`. */
+export type ActivityRole = Exclude<WorkerRole, 'main'>;
+export const ACTIVITY_ROLES: readonly ActivityRole[] = WORKER_ROLES.filter((role): role is ActivityRole => role !== 'main');
+
+/** The activity group (temporal.config.ts) whose queue a role polls: `connector-slack` → `slack`, `delivery` → `delivery`. */
+export function roleActivityGroup(role: ActivityRole): ActivityQueueGroup {
+  return role.replace(/^connector-/, '') as ActivityQueueGroup;
 }
 
 /**
- * Roles whose queue no workflow schedules activities on yet: the files connector's, the encoder's and extractor's,
- * and the sends still run on the main queue. A worker of such a role runs and polls its queue, which stays idle
- * until those activities are routed there (README, "Past one machine").
+ * The task queue a role's worker polls, named from the main one (temporal.config.ts `taskQueue`): `main` polls the
+ * main queue itself (every workflow, and every activity not routed elsewhere); every other role its activity
+ * group's queue, where the workflows send that group's activities (workflows/activity-queues.ts):
+ * `mycelium-google`, `mycelium-microsoft`, `mycelium-slack` (page and push-upkeep activities), `mycelium-files` (the
+ * folder's listing and ingest), `mycelium-intelligence` (extraction, re-embedding), `mycelium-delivery` (the sends).
  */
-export const ROLES_NOT_YET_ROUTED: readonly WorkerRole[] = ['connector-files', 'intelligence', 'delivery'];
+export function roleTaskQueue(role: WorkerRole, baseTaskQueue: string = temporalConfig.taskQueue): string {
+  if (role === 'main') return baseTaskQueue;
+  return activityTaskQueue(baseTaskQueue, roleActivityGroup(role));
+}
+
+/**
+ * Which role queues the process running the main worker polls as well (`myc serve`, `myc dev`, the demo, the tests):
+ * unset or `all`, every one, so one process alone never leaves an activity waiting on a queue nobody polls; `none`
+ * when a deployment runs every role as workers of their own (deploy/: `myc worker --role <role>`); or a comma-separated
+ * list of the roles kept in process, the others running elsewhere. An unknown role, or `main`, is refused.
+ */
+export const ROLES_IN_PROCESS_ENV = 'MYCELIUM_WORKER_ROLES_IN_PROCESS';
+
+export function rolesInProcess(env: NodeJS.ProcessEnv = process.env): readonly ActivityRole[] {
+  const raw = env[ROLES_IN_PROCESS_ENV]?.trim().toLowerCase();
+  if (!raw || raw === 'all') return ACTIVITY_ROLES;
+  if (raw === 'none') return [];
+  const named = raw.split(',').map((role) => role.trim()).filter((role) => role.length > 0);
+  const refused = named.filter((role) => !ACTIVITY_ROLES.includes(role as ActivityRole));
+  if (refused.length > 0) {
+    throw new Error(
+      `${ROLES_IN_PROCESS_ENV}=${JSON.stringify(env[ROLES_IN_PROCESS_ENV])}: ${refused.map((r) => `"${r}"`).join(', ')} ` +
+        `${refused.length === 1 ? 'is' : 'are'} not a role the main process can poll: expected all, none or some of ${ACTIVITY_ROLES.join(', ')}`,
+    );
+  }
+  return ACTIVITY_ROLES.filter((role) => named.includes(role));
+}
 
 export interface WorkerTuning {
   /** activities one process runs at once (CPU-bound work: about the cores it has; I/O-bound: more) */

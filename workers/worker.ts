@@ -15,11 +15,11 @@ import {
   type LogLevel,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from '../activities';
+import { createActivities, type Activities, type ActivityDeps } from '../activities';
 import { projectRoot } from '../infra/paths';
 import type { TemporalConnectionSecurity } from '../infra/temporal-connection';
-import { providerTaskQueue, temporalConfig, type ConnectorQueueProvider } from '../temporal.config';
-import { parseWorkerRole, roleTaskQueue, WORKER_ROLES, workerOptionsOf, workerTuning, type WorkerRole } from './scaling';
+import { temporalConfig } from '../temporal.config';
+import { ACTIVITY_ROLES, parseWorkerRole, roleTaskQueue, rolesInProcess, workerOptionsOf, workerTuning, type ActivityRole, type WorkerRole } from './scaling';
 
 // from the project root, not this module's URL: the compiled build (dist/) moves this module
 export const workflowsPath = path.join(projectRoot, 'workflows', 'index.ts');
@@ -44,6 +44,11 @@ export interface WorkerOptions {
   role?: WorkerRole;
   /** where the settings' overrides are read (default process.env) */
   env?: NodeJS.ProcessEnv;
+  /**
+   * the role queues polled beside the main one (createWorker); default: MYCELIUM_WORKER_ROLES_IN_PROCESS read from
+   * `env` (workers/scaling.ts `rolesInProcess`), which is every role unless the deployment runs them elsewhere
+   */
+  rolesInProcess?: readonly ActivityRole[];
 }
 
 let runtimeInstalled = false;
@@ -64,7 +69,7 @@ function installRuntime(): void {
 
 /**
  * The SDK's own log lines, to stderr — except the one it writes, by design, for every activity-only worker: the
- * provider workers poll no workflow tasks on purpose, and a warning about it on every command would be noise.
+ * role workers poll no workflow tasks on purpose, and a warning about it on every command would be noise.
  */
 function writeSdkLog(entry: LogEntry): void {
   if (entry.message === ACTIVITY_ONLY_NOTICE && isActivityOnlyQueue(entry.meta?.taskQueue)) return;
@@ -77,80 +82,97 @@ const ACTIVITY_ONLY_NOTICE = 'No workflows registered, not polling for workflow 
 /** the queues of the roles other than main (`…-google`, `…-delivery`): activity-only by design */
 function isActivityOnlyQueue(queue: unknown): boolean {
   if (typeof queue !== 'string') return false;
-  return WORKER_ROLES.filter((role) => role !== 'main').some((role) => queue.endsWith(roleTaskQueue(role, '')));
+  return ACTIVITY_ROLES.some((role) => queue.endsWith(roleTaskQueue(role, '')));
 }
 
 function connect(options: WorkerOptions): Promise<NativeConnection> {
   return NativeConnection.connect({ address: options.address, ...options.security });
 }
 
-/** The main worker: every workflow and every activity, on the main task queue, with the `main` role's settings. */
-export async function createWorker(options: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+/** One Temporal worker and the queue it polls: a process runs one per queue (a Worker polls a single queue). */
+export interface QueueWorker {
+  role: WorkerRole;
+  taskQueue: string;
+  worker: Worker;
+}
+
+/**
+ * The main worker — every workflow, and every activity left on the main queue, with the `main` role's settings (or
+ * `options.role`'s) — and, over the same connection, a worker for each role queue this process also polls
+ * (`rolesInProcess`: by default MYCELIUM_WORKER_ROLES_IN_PROCESS, every role when unset), each with its role's
+ * settings. So `myc serve`, `myc dev`, the demo and the tests, which all build their workers here, never schedule an
+ * activity on a queue nobody polls; a deployment whose roles run as workers of their own says `none`, and the service
+ * then polls the main queue only — never a second set of pollers beside the role workers it was told run elsewhere.
+ * `workers[0]` is the main queue's; run them all (and shut them all down) before closing the connection.
+ */
+export async function createWorker(options: WorkerOptions): Promise<{ workers: QueueWorker[]; connection: NativeConnection }> {
   installRuntime();
+  const roles = options.rolesInProcess ?? rolesInProcess(options.env);
   const connection = await connect(options);
+  const workers: QueueWorker[] = [];
   try {
-    const worker = await Worker.create({
-      ...commonOptions(options, connection, options.role ?? 'main'),
-      taskQueue: options.taskQueue ?? temporalConfig.taskQueue,
-      workflowBundle: await workflowBundle(),
+    const base = options.taskQueue ?? temporalConfig.taskQueue;
+    const activities = createActivities(options.deps);
+    workers.push({
+      role: options.role ?? 'main',
+      taskQueue: base,
+      worker: await Worker.create({ ...commonOptions(options, connection, options.role ?? 'main', activities), taskQueue: base, workflowBundle: await workflowBundle() }),
     });
-    return { worker, connection };
+    for (const role of roles) {
+      const taskQueue = roleTaskQueue(role, base);
+      workers.push({ role, taskQueue, worker: await createActivityWorker(options, connection, role, taskQueue, activities) });
+    }
+    return { workers, connection };
   } catch (error) {
+    // a created worker holds the connection until it has run: let each run and stop before closing it (the error
+    // that brought us here is the one to report)
+    await Promise.allSettled(workers.map(({ worker }) => worker.runUntil(Promise.resolve())));
     await connection.close();
     throw error;
   }
 }
 
-function commonOptions(options: WorkerOptions, connection: NativeConnection, role: WorkerRole) {
+function commonOptions(options: WorkerOptions, connection: NativeConnection, role: WorkerRole, activities: Activities) {
   return {
     // concurrency, sticky cache and rate limits of the role, from workers/scaling.ts (+ MYCELIUM_WORKER_* overrides)
     ...workerOptionsOf(workerTuning(role, options.env)),
     connection,
     namespace: options.namespace ?? temporalConfig.namespace,
-    activities: createActivities(options.deps),
+    activities,
     // on shutdown (SIGTERM to the service) running activities get this long to finish before they are cancelled
     shutdownGraceTime: '30s',
   } as const;
 }
 
 /**
- * The connector workers: one per provider, polling `<taskQueue>-<provider>` for page activities only (no
- * workflows), each with its own slots — so a provider that is down or rate limiting fills its own slots, never
- * another's; each runs with its role's settings (workers/scaling.ts:
- * `connector-<provider>`). Same deps and activities as the main worker, over the main worker's connection.
+ * A worker of a role other than main: the role's queue, its settings, the activities, no workflows. Every activity
+ * is registered, not only the role's: which activities go to which queue is the workflows' decision
+ * (workflows/activity-queues.ts), and a worker that lacked one would fail it instead of running it.
  */
-export async function createProviderWorkers(options: WorkerOptions & { connection: NativeConnection }): Promise<{ role: WorkerRole; worker: Worker }[]> {
-  const base = options.taskQueue ?? temporalConfig.taskQueue;
-  const providers = Object.keys(temporalConfig.connectors.queues) as ConnectorQueueProvider[];
-  return Promise.all(
-    providers.map(async (provider) => {
-      const role: WorkerRole = `connector-${provider}`;
-      return { role, worker: await createActivityWorker(options, options.connection, role, providerTaskQueue(base, provider)) };
-    }),
-  );
-}
-
-/** A worker of a role other than main: the role's queue, its settings, the activities, no workflows. */
-function createActivityWorker(options: WorkerOptions, connection: NativeConnection, role: WorkerRole, taskQueue: string): Promise<Worker> {
-  return Worker.create({ ...commonOptions(options, connection, role), taskQueue });
+function createActivityWorker(options: WorkerOptions, connection: NativeConnection, role: WorkerRole, taskQueue: string, activities: Activities): Promise<Worker> {
+  return Worker.create({ ...commonOptions(options, connection, role, activities), taskQueue });
 }
 
 /**
- * The worker of one role (`myc worker --role <role>`), on a connection of its own: `main` is the main worker
- * (createWorker); any other role polls only its own queue (roleTaskQueue) for activities, with its settings from
- * workers/scaling.ts. An unknown role is refused, naming the roles there are.
+ * The worker of one role (`myc worker --role <role>`), on a connection of its own: `main` is the main worker alone
+ * (createWorker, polling no role queue: the roles run as their own processes); any other role polls only its own
+ * queue (roleTaskQueue) for activities, with its settings from workers/scaling.ts. An unknown role is refused,
+ * naming the roles there are.
  */
 export async function createRoleWorker(
-  options: Omit<WorkerOptions, 'role'> & { role: string },
+  options: Omit<WorkerOptions, 'role' | 'rolesInProcess'> & { role: string },
 ): Promise<{ worker: Worker; connection: NativeConnection; role: WorkerRole; taskQueue: string }> {
   const role = parseWorkerRole(options.role);
-  const withRole: WorkerOptions = { ...options, role };
+  const withRole: WorkerOptions = { ...options, role, rolesInProcess: [] };
   const taskQueue = roleTaskQueue(role, options.taskQueue ?? temporalConfig.taskQueue);
-  if (role === 'main') return { ...(await createWorker(withRole)), role, taskQueue };
+  if (role === 'main') {
+    const { workers, connection } = await createWorker(withRole);
+    return { worker: workers[0]!.worker, connection, role, taskQueue };
+  }
   installRuntime();
   const connection = await connect(withRole);
   try {
-    return { worker: await createActivityWorker(withRole, connection, role, taskQueue), connection, role, taskQueue };
+    return { worker: await createActivityWorker(withRole, connection, role, taskQueue, createActivities(withRole.deps)), connection, role, taskQueue };
   } catch (error) {
     await connection.close();
     throw error;

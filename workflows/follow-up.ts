@@ -25,6 +25,7 @@ import {
 } from '@temporalio/workflow';
 import type { Contact, FollowUpActivities } from '../activities/follow-up';
 import { temporalConfig } from '../temporal.config';
+import { routedActivities } from './activity-queues';
 import { DecisionIdAttribute, PersonIdsAttribute } from './search-attributes';
 import { CADENCE_STEPS, snoozedBase, stepDueAt, type CadenceBase, type CadenceStep, type WorkingCalendar } from './cadence';
 import {
@@ -51,7 +52,8 @@ export * from './follow-up-defs';
 const { openFollowUp, saveFollowUp, reassignFollowUp, closeFollowUp } = proxyActivities<FollowUpActivities>(
   temporalConfig.activities.store,
 );
-const { sendFollowUpStep } = proxyActivities<FollowUpActivities>(temporalConfig.activities.delivery);
+// the nudge itself (the outbox, then the recipients' agents are told): the delivery role's work
+const { sendFollowUpStep } = routedActivities<FollowUpActivities>('delivery', temporalConfig.activities.delivery);
 
 export async function followUpUnresolvedDecision(input: FollowUpInput): Promise<FollowUpResult> {
   const { kind, id } = input;

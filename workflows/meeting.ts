@@ -9,6 +9,7 @@
 import { condition, log, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { temporalConfig } from '../temporal.config';
+import { routedActivities } from './activity-queues';
 import { durationMs } from './duration';
 import {
   awaitBriefUpdate,
@@ -29,7 +30,8 @@ const { prepareBrief } = proxyActivities<Activities>({
   ...temporalConfig.activities.store,
   startToCloseTimeout: '2 minutes',
 });
-const { deliverBrief } = proxyActivities<Activities>(temporalConfig.activities.delivery);
+// a send (the outbox, then the attendees' agents are told): the delivery role's work
+const { deliverBrief } = routedActivities<Activities>('delivery', temporalConfig.activities.delivery);
 
 export async function ensureMeetingHasContext(input: MeetingWorkflowInput): Promise<MeetingResult> {
   const leadMs = durationMs(temporalConfig.meetings.briefLeadTime);

@@ -15,6 +15,7 @@ import type { NotifyDeliveryActivities } from '../activities/notify-delivery';
 import type { PersonAgentActivities } from '../activities/person-agent';
 import { personAgentConfig } from '../config/person-agent';
 import { temporalConfig } from '../temporal.config';
+import { routedActivities } from './activity-queues';
 import { localDateKey, nextDigestAt, placeNotice, type AttentionSettings } from './attention';
 import {
   digestKey,
@@ -36,7 +37,8 @@ import {
 export * from './person-defs';
 
 const { loadPersonAttention } = proxyActivities<PersonAgentActivities>(temporalConfig.activities.store);
-const { deliverNotification, deliverDigest } = proxyActivities<NotifyDeliveryActivities>(temporalConfig.activities.notifyDelivery);
+// sends through the providers (Slack, e-mail, calendar invites, docs): the delivery role's work
+const { deliverNotification, deliverDigest } = routedActivities<NotifyDeliveryActivities>('delivery', temporalConfig.activities.notifyDelivery);
 
 const URGENCIES = new Set(['low', 'normal', 'high', 'critical']);
 const CHANNELS = new Set(['slow', 'fast', 'fastest']);

@@ -4,17 +4,17 @@
  * the provider's task queue, which renews Google watch channels and Graph subscriptions before they lapse. The
  * same activity also runs at the start of every sync pass of the source; both are idempotent.
  */
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { PushUpkeepResult } from '../activities/connector-push';
 import type { PushUpkeepInput } from './push-upkeep-defs';
-import { providerTaskQueue, temporalConfig, type ConnectorQueueProvider } from '../temporal.config';
+import { temporalConfig, type ConnectorQueueProvider } from '../temporal.config';
+import { routedActivities } from './activity-queues';
 
 export * from './push-upkeep-defs';
 
 /** The push upkeep activity of a provider, on that provider's task queue (its rate limits, its slots). */
 export function pushActivitiesFor(provider: ConnectorQueueProvider) {
-  return proxyActivities<Activities>({ ...temporalConfig.activities.pushUpkeep, taskQueue: providerTaskQueue(workflowInfo().taskQueue, provider) });
+  return routedActivities<Activities>(provider, temporalConfig.activities.pushUpkeep);
 }
 
 export async function maintainSourcePush({ sourceId, provider }: PushUpkeepInput): Promise<PushUpkeepResult> {

@@ -9,13 +9,22 @@
 import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { temporalConfig } from '../temporal.config';
+import { routedActivities } from './activity-queues';
 import type { ReembedInput, ReembedResult } from './reembed-defs';
 
 export * from './reembed-defs';
 
-const { reembedPage, activateVectorModel } = proxyActivities<Activities>({
+// the encoder is CPU-bound and a page needs nothing from the last: the intelligence role's work (whose workers must
+// run the model being re-embedded: a worker on another model refuses the page)
+const { reembedPage } = routedActivities<Activities>('intelligence', {
   ...temporalConfig.activities.store,
   // a page embeds up to pageSize chunks; the encoder heartbeats after every batch of 32
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '1 minute',
+});
+// the switch itself is a store write: beside the workflows
+const { activateVectorModel } = proxyActivities<Activities>({
+  ...temporalConfig.activities.store,
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '1 minute',
 });

@@ -14,7 +14,8 @@
  * of its streams, pages are read and stored one activity at a time (each commits the stream's cursor after its
  * units are stored) until the stream has no more; a full listing ends with a sweep of what it did not list. Page
  * activities run on the provider's own task queue (`<queue>-<provider>`), so one provider's outage or rate limit
- * never holds another's work. Refused credentials (SourceAuthFailed) pause the source and tell its owner; the run
+ * never holds another's work. Likewise a folder's listing and ingest run on the files queue (`<queue>-files`, where
+ * the folder is mounted) and extraction on the intelligence queue (`<queue>-intelligence`): workflows/activity-queues.ts. Refused credentials (SourceAuthFailed) pause the source and tell its owner; the run
  * then ends cleanly, and a paused source is skipped until resumed.
  */
 import {
@@ -27,12 +28,12 @@ import {
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
-  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { SyncSourceDescription } from '../activities/connector-sync';
 import type { CompletionEvidence } from '../schemas/memory';
-import { providerTaskQueue, temporalConfig, type ConnectorQueueProvider } from '../temporal.config';
+import { temporalConfig, type ConnectorQueueProvider } from '../temporal.config';
+import { routedActivities } from './activity-queues';
 import { SourceFailureType } from './source-failures';
 import { durationMs } from './duration';
 import { SourceIdAttribute } from './search-attributes';
@@ -46,14 +47,17 @@ export * from './sync-defs';
 /** items per extraction call: small enough that a retry redoes little */
 const EXTRACTION_BATCH = 50;
 
-const { planSync, commitCursor, calendarsOfSource } = proxyActivities<Activities>(temporalConfig.activities.store);
+const { commitCursor, calendarsOfSource } = proxyActivities<Activities>(temporalConfig.activities.store);
+// the files connector reads the folder: listing and ingest run where the folder is (the connector-files role)
+const { planSync } = routedActivities<Activities>('files', temporalConfig.activities.store);
 const { reconcileCalendar } = proxyActivities<Activities>({
   ...temporalConfig.activities.store,
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '1 minute',
 });
-const { ingestFiles } = proxyActivities<Activities>(temporalConfig.activities.connector);
-const { extractFromItems } = proxyActivities<Activities>(temporalConfig.activities.extraction);
+const { ingestFiles } = routedActivities<Activities>('files', temporalConfig.activities.connector);
+// CPU-bound (rules and NLP per item, or an LLM's wait), and stateless between calls: the intelligence role's work
+const { extractFromItems } = routedActivities<Activities>('intelligence', temporalConfig.activities.extraction);
 const { findCompletionEvidence } = proxyActivities<Activities>(temporalConfig.activities.store);
 const { ensureFollowUps, announceDecisions } = proxyActivities<Activities>({ ...temporalConfig.activities.store, heartbeatTimeout: '1 minute' });
 const { describeSyncSource, pauseSource } = proxyActivities<Activities>(temporalConfig.activities.store);
@@ -64,7 +68,7 @@ const SOURCE_AUTH_FAILED = SourceFailureType.AuthFailed;
 
 /** The page activity of a provider, on that provider's task queue. */
 function pageActivitiesFor(provider: ConnectorQueueProvider) {
-  return proxyActivities<Activities>({ ...temporalConfig.activities.connectorPage, taskQueue: providerTaskQueue(workflowInfo().taskQueue, provider) });
+  return routedActivities<Activities>(provider, temporalConfig.activities.connectorPage);
 }
 
 export function emptySyncResult(sourceId: string): SyncResult {

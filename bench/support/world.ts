@@ -121,15 +121,18 @@ export async function openBenchStack(options: {
       now: () => new Date(),
     };
     if (options.worker) {
-      const { worker, connection } = await createWorker({
+      // the main worker and the role queues beside it (the sends, extraction, the files connector), as the service runs them
+      const { workers, connection } = await createWorker({
         address: options.temporal.address,
         namespace: options.temporal.namespace,
         taskQueue: options.taskQueue,
         deps,
       });
-      const running = worker.run();
       closers.push(() => connection.close());
-      closers.push(() => stopWorker(worker, running));
+      for (const { worker } of workers) {
+        const running = worker.run();
+        closers.push(() => stopWorker(worker, running));
+      }
     }
     return { db: db.db, vectors, embedder: options.embedder, store, deps, taskQueue: options.taskQueue, close };
   } catch (error) {

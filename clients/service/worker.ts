@@ -12,7 +12,7 @@
  * SIGTERM / SIGINT: stop polling, let running activities finish (up to the worker's shutdownGraceTime, 30 s), close
  * the store, exit 0. A worker that fails ends the process with exit code 1.
  */
-import { ROLES_NOT_YET_ROUTED, parseWorkerRole } from '../../workers/scaling';
+import { parseWorkerRole } from '../../workers/scaling';
 import { defaultLogger, openStack } from '../runtime';
 import { untilSignal } from './signals';
 
@@ -40,9 +40,6 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<v
     const running = stack.workers.find((w) => w.role === role);
     if (!running || stack.workers.length !== 1) throw new Error(`expected one ${role} worker, the stack runs ${stack.workers.map((w) => w.role).join(', ') || 'none'}`);
     say(`Mycelium worker, role ${role}: polling task queue ${running.taskQueue} in namespace ${stack.namespace} (pid ${process.pid})`);
-    if (ROLES_NOT_YET_ROUTED.includes(role)) {
-      say(`  note: no workflow routes activities to ${running.taskQueue} yet (they run on the main queue's workers), so this worker waits idle`);
-    }
     const signal = await Promise.race([stopRequested, running.done.then(() => undefined)]);
     if (signal === undefined) throw new Error(`the ${role} worker stopped on its own`);
     say(`${signal}: stopping (no new tasks; running activities get up to 30 s to finish)…`);

@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../infra/paths';
 import { resolveTemporalCli } from '../../infra/temporal-cli';
 import { temporalTargetFromEnv } from '../../infra/temporal-connection';
-import { WORKER_ROLES, workerTuning, type WorkerRole } from '../../workers/scaling';
+import { ACTIVITY_ROLES, rolesInProcess, WORKER_ROLES, workerTuning, type WorkerRole } from '../../workers/scaling';
 
 const deployDir = join(projectRoot, 'deploy');
 const run = promisify(execFile);
@@ -71,6 +71,9 @@ describe('deploy/', () => {
       const container = d.spec.template.spec.containers[0]!;
       if (role === 'main') {
         expect(container.args[0]).toBe('serve');
+        // every role has a Deployment of its own: the service polls no role queue beside them
+        const serviceEnv = { ...config.data, ...Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value])) };
+        expect(rolesInProcess(serviceEnv)).toEqual([]);
         continue;
       }
       expect(container.args).toEqual(['worker', '--role', role]);
@@ -90,11 +93,15 @@ describe('deploy/', () => {
     expect(Object.keys(services).filter((s) => s.startsWith('qdrant-'))).toHaveLength(3);
     expect(services.temporal?.image).toMatch(/^temporalio\//);
     expect(services.mycelium?.command?.[0]).toBe('serve');
+    const workerRoles: WorkerRole[] = [];
     for (const [name, service] of Object.entries(services).filter(([n]) => n.startsWith('worker-'))) {
       const role = service.command?.[2] as WorkerRole;
       expect(WORKER_ROLES, name).toContain(role);
       checkWorkerEnv(role, service.environment ?? {});
+      workerRoles.push(role);
     }
+    // the service polls, beside the main queue, exactly the role queues no worker service polls: none twice, none left out
+    expect(rolesInProcess(services.mycelium?.environment ?? {})).toEqual(ACTIVITY_ROLES.filter((role) => !workerRoles.includes(role)));
   });
 
   it('has Temporal profiles (cluster, Cloud mTLS, Cloud API key) that the Temporal CLI reads', async () => {

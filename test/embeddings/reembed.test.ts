@@ -11,7 +11,6 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReembedActivities } from '../../activities/reembed';
 import { LocalHashingEmbedder } from '../../activities/intelligence/embeddings/local';
@@ -26,6 +25,7 @@ import { ingestFolder } from '../../clients/eval/files';
 import { projectRoot } from '../../infra/paths';
 import { REEMBED_WORKFLOW_TYPE, reembedWorkflowId, type ReembedResult } from '../../workflows/reembed-defs';
 import { testWorkflowEnv } from '../support/temporal';
+import { QueueWorkers } from '../support/queue-workers';
 
 const ACME = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../examples/acme');
 const ALICE = 'alice@acme.test';
@@ -92,7 +92,8 @@ describe('changing the embedder', () => {
     const hashingVectors = await count(vectorTableName('chunk_vectors', hashing.model));
     expect(hashingVectors).toBeGreaterThan(100);
     const taskQueue = `reembed-${randomUUID()}`;
-    const worker = await Worker.create({
+    // the pages are embedded on the intelligence queue beside the test's (workflows/activity-queues.ts)
+    const worker = await QueueWorkers.create({
       connection: env.nativeConnection,
       namespace: env.namespace ?? 'default',
       taskQueue,

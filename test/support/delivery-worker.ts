@@ -21,7 +21,7 @@
  * (with the hold flag).
  */
 import { join } from 'node:path';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { deliveryChannelsFromEnv } from '../../activities/delivery/channels';
 import type { DeliveryChannel } from '../../activities/delivery/port';
 import { LocalHashingEmbedder } from '../../activities/intelligence/embeddings/local';
@@ -32,6 +32,7 @@ import { MemoryStore } from '../../activities/memory/store';
 import { chooseVectorIndex } from '../../activities/memory/vector-index';
 import { createNotifyDeliveryActivities, type ChannelResolver } from '../../activities/notify-delivery';
 import { createPersonAgentActivities } from '../../activities/person-agent';
+import { QueueWorkers } from './queue-workers';
 
 // the test imports this type only: importing the module's values would start a worker in the test process
 export type DeliveryWorkerMessage = { type: 'ready' } | { type: 'sent'; key: string; channel: string; ref: string };
@@ -77,7 +78,8 @@ async function main(): Promise<void> {
   const channels = process.env.DELIVERY_WORKER_HOLD_AFTER_SEND === '1' ? holdingAfterSend(fromEnv) : fromEnv;
 
   const connection = await NativeConnection.connect({ address: required('TEMPORAL_TEST_ADDRESS') });
-  const worker = await Worker.create({
+  // the person agent's sends go to the delivery queue beside this one (workflows/activity-queues.ts): poll both
+  const worker = await QueueWorkers.create({
     connection,
     namespace: required('DELIVERY_WORKER_NAMESPACE'),
     taskQueue: required('DELIVERY_WORKER_TASK_QUEUE'),

@@ -18,7 +18,7 @@ import { PersonSettingsStore } from '../../activities/memory/person-settings';
 import { MemoryStore } from '../../activities/memory/store';
 import { chooseVectorIndex } from '../../activities/memory/vector-index';
 import { createWorker } from '../../workers/worker';
-import { WORKER_ROLES, workerScaling, workerSettingEnvName, workerTuning } from '../../workers/scaling';
+import { ROLES_IN_PROCESS_ENV, WORKER_ROLES, rolesInProcess, workerScaling, workerSettingEnvName, workerTuning } from '../../workers/scaling';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { ensureTestNamespace } from '../support/stack';
 import { temporalTestAddress } from '../support/temporal';
@@ -48,6 +48,20 @@ describe('worker scaling settings', () => {
     };
     expect(workerTuning('connector-slack', env)).toEqual({ ...workerScaling['connector-slack'], maxTaskQueueActivitiesPerSecond: 0.25, maxConcurrentActivityTaskExecutions: 3 });
     expect(workerTuning('main', {})).toEqual(workerScaling.main);
+  });
+
+  it('polls every role queue in the main process unless MYCELIUM_WORKER_ROLES_IN_PROCESS says they run elsewhere', () => {
+    expect(ROLES_IN_PROCESS_ENV).toBe('MYCELIUM_WORKER_ROLES_IN_PROCESS');
+    const others = WORKER_ROLES.filter((r) => r !== 'main');
+    expect(rolesInProcess({})).toEqual(others);
+    expect(rolesInProcess({ MYCELIUM_WORKER_ROLES_IN_PROCESS: ' ALL ' })).toEqual(others);
+    expect(rolesInProcess({ MYCELIUM_WORKER_ROLES_IN_PROCESS: 'none' })).toEqual([]);
+    // the roles kept in process, in the roles' order; the others run as `myc worker --role <role>`
+    expect(rolesInProcess({ MYCELIUM_WORKER_ROLES_IN_PROCESS: 'delivery, connector-files' })).toEqual(['connector-files', 'delivery']);
+    expect(() => rolesInProcess({ MYCELIUM_WORKER_ROLES_IN_PROCESS: 'delivery,main,mail' })).toThrow(
+      'MYCELIUM_WORKER_ROLES_IN_PROCESS="delivery,main,mail": "main", "mail" are not a role the main process can poll: expected all, none or some of ' +
+        others.join(', '),
+    );
   });
 
   it('refuses a bad value, naming the variable and what it expects', () => {
@@ -100,7 +114,10 @@ describe('the worker factory applies the settings', () => {
   });
 
   async function optionsOf(role: Parameters<typeof workerTuning>[0] | undefined, env: NodeJS.ProcessEnv) {
-    const { worker, connection: workerConnection } = await createWorker({ address: temporalTestAddress(), namespace, taskQueue: `scaling-${role}`, deps, role, env });
+    // the main queue's worker alone: the role queues beside it have their own settings (worker-role.test.ts)
+    const { workers, connection: workerConnection } = await createWorker({ address: temporalTestAddress(), namespace, taskQueue: `scaling-${role}`, deps, role, env, rolesInProcess: [] });
+    expect(workers).toHaveLength(1);
+    const { worker } = workers[0]!;
     const options = worker.options;
     // a created worker holds its connection until it has run and shut down
     await worker.runUntil(Promise.resolve());

@@ -12,7 +12,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +26,7 @@ import { chooseVectorIndex } from '../../activities/memory/vector-index';
 import type { Person } from '../../schemas/entities';
 import type { ActionItem, Decision } from '../../schemas/memory';
 import { workflowBundle } from '../../workers/worker';
+import { QueueWorkers } from '../support/queue-workers';
 import {
   addEvidenceSignal,
   followUpArtifactId,
@@ -80,7 +81,7 @@ class WatchedOutbox implements Outbox {
 
 const database = useTestDatabase('pglite');
 let ts: TimeSkippingEnvironment;
-let worker: Worker;
+let worker: QueueWorkers;
 let running: Promise<void>;
 let outbox: WatchedOutbox;
 let records: DecisionStore;
@@ -98,7 +99,8 @@ beforeAll(async () => {
   records = new DecisionStore({ db });
   followUps = new FollowUpStore({ db });
   outbox = new WatchedOutbox(await mkdtemp(join(tmpdir(), 'mycelium-follow-up-')));
-  worker = await Worker.create({
+  // the nudges run on the delivery queue beside the test's (workflows/activity-queues.ts)
+  worker = await QueueWorkers.create({
     connection: ts.env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
@@ -622,7 +624,7 @@ describe('followUpUnresolvedDecision', () => {
 // A real server runs an update's validator in a speculative workflow task and drops it when the update is refused.
 describe('followUpUnresolvedDecision on the dev server', () => {
   let env: TestWorkflowEnvironment;
-  let devWorker: Worker;
+  let devWorker: QueueWorkers;
   let devRunning: Promise<void>;
   const devQueue = `follow-up-dev-${process.pid}`;
 
@@ -631,7 +633,7 @@ describe('followUpUnresolvedDecision on the dev server', () => {
     const db = database.db;
     const embedder = new LocalHashingEmbedder();
     const store = new MemoryStore({ db, vectors: await chooseVectorIndex(db, embedder.dimensions), embedder });
-    devWorker = await Worker.create({
+    devWorker = await QueueWorkers.create({
       connection: await NativeConnection.connect({ address: env.address }),
       namespace: env.namespace ?? 'default',
       taskQueue: devQueue,

@@ -9,7 +9,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { Worker } from '@temporalio/worker';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileOutbox } from '../../activities/delivery/outbox';
@@ -25,6 +24,7 @@ import { signalPersonAgent, tellPersonAgent } from '../../activities/person-requ
 import type { Person } from '../../schemas/entities';
 import type { Channel, Medium, Urgency } from '../../schemas/routing';
 import { workflowBundle } from '../../workers/worker';
+import { QueueWorkers } from '../support/queue-workers';
 import { personWorkflowId } from '../../workflows/ids';
 import { flushDigestUpdate, personAgent, stateQuery, type PersonState } from '../../workflows/person';
 import { useTestDatabase } from '../support/db';
@@ -79,7 +79,7 @@ class WatchedChannels implements ChannelResolver {
 
 const database = useTestDatabase('pglite');
 let ts: TimeSkippingEnvironment;
-let worker: Worker;
+let worker: QueueWorkers;
 let running: Promise<void>;
 let outboxDir: string;
 let channels: WatchedChannels;
@@ -98,7 +98,8 @@ beforeAll(async () => {
   settings = new PersonSettingsStore({ db });
   outboxDir = await mkdtemp(join(tmpdir(), 'mycelium-person-agent-'));
   channels = new WatchedChannels(new FileOutbox(outboxDir), () => ts.env.currentTimeMs());
-  worker = await Worker.create({
+  // the sends run on the delivery queue beside the test's (workflows/activity-queues.ts)
+  worker = await QueueWorkers.create({
     connection: ts.env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),

@@ -22,9 +22,9 @@ export interface RoutingReads {
   similarItems(terms: readonly WeightedTerm[], filter: RetrievalFilter, limit: number, scope?: TermSearchScope): Promise<ItemHit[]>;
 }
 
-type Evidence = keyof RoutingConfig['weights'] | 'named' | 'org';
+export type Evidence = keyof RoutingConfig['weights'] | 'named' | 'org';
 
-interface Candidate {
+export interface EvidenceCandidate {
   personId: string;
   parts: Map<Evidence, number>;
   reasons: { evidence: Evidence; strength: number; text: string }[];
@@ -43,12 +43,16 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 const day = (d: Date) => d.toISOString().slice(0, 10);
 const quote = (s: string, max = 70) => `“${s.length > max ? `${s.slice(0, max - 1).trimEnd()}…` : s}”`;
 
-export async function resolveStakeholders(reads: RoutingReads, subject: RoutingSubject, config: RoutingConfig = routingConfig): Promise<StakeholderResolution> {
+/**
+ * Everything the stores say about each candidate for this subject, as 0..1 strengths per kind of evidence with their
+ * reasons, before any weighing (scripts/routing-tune.ts fits the weights from these). Kinds weighted 0 are not read.
+ */
+export async function gatherEvidence(reads: RoutingReads, subject: RoutingSubject, config: RoutingConfig = routingConfig): Promise<Map<string, EvidenceCandidate>> {
   const asker = subject.askerId;
   const at = subject.occurredAt;
   const edgeQuery = { at, halfLifeDays: config.halfLifeDays, horizonDays: config.horizonDays, recentDays: config.recentDays, limit: 200 };
-  const candidates = new Map<string, Candidate>();
-  const candidate = (personId: string): Candidate => {
+  const candidates = new Map<string, EvidenceCandidate>();
+  const candidate = (personId: string): EvidenceCandidate => {
     let c = candidates.get(personId);
     if (!c) candidates.set(personId, (c = { personId, parts: new Map(), reasons: [], inConversation: false, score: 0 }));
     return c;
@@ -135,6 +139,14 @@ export async function resolveStakeholders(reads: RoutingReads, subject: RoutingS
     c.reasons.push({ evidence: 'named', strength: 2, text: namedReason(as, subject) });
   }
 
+  return candidates;
+}
+
+export async function resolveStakeholders(reads: RoutingReads, subject: RoutingSubject, config: RoutingConfig = routingConfig): Promise<StakeholderResolution> {
+  const asker = subject.askerId;
+  const at = subject.occurredAt;
+  const candidates = await gatherEvidence(reads, subject, config);
+
   // one step along the co-involvement graph: who is usually on the same messages as the strongest candidates
   for (const c of candidates.values()) c.score = weighted(c, config);
   if (config.weights.coInvolved) await coInvolvedStep(reads.graph, candidates, asker, config, at);
@@ -196,7 +208,7 @@ function edgeEvidence(edges: readonly Edge[], text: (e: Edge) => string): Map<st
   return new Map(edges.map((e) => [e.personId, { value: e.weight, text: text(e) }]));
 }
 
-function weighted(c: Candidate, config: RoutingConfig): number {
+function weighted(c: EvidenceCandidate, config: RoutingConfig): number {
   let s = 0;
   for (const [kind, v] of c.parts) {
     if (kind === 'named') s += 2 * v;
@@ -226,7 +238,7 @@ function namedReason(as: (typeof NAMED_ORDER)[number], subject: RoutingSubject):
   }
 }
 
-function roleOf(c: Candidate, top: number, config: RoutingConfig): StakeholderRole {
+function roleOf(c: EvidenceCandidate, top: number, config: RoutingConfig): StakeholderRole {
   if (c.named === 'owner' || c.named === 'decider') return 'decide';
   if (c.named === 'asked' || c.named === 'assignee') return 'consult';
   if (c.inConversation || (c.parts.get('relatedDecisions') ?? 0) > 0.5) return 'consult';
@@ -241,14 +253,14 @@ function shareVia(subject: RoutingSubject): string[] {
 }
 
 /** the manager of the owner hears of it (inform), unless they are already in with a stronger role; returns the managers */
-function addManagers(candidates: Map<string, Candidate>, directory: Map<string, DirectoryEntry>, subject: RoutingSubject, config: RoutingConfig): string[] {
+function addManagers(candidates: Map<string, EvidenceCandidate>, directory: Map<string, DirectoryEntry>, subject: RoutingSubject, config: RoutingConfig): string[] {
   const added: string[] = [];
   const top = Math.max(0, ...[...candidates.values()].map((c) => c.score));
   for (const { personId, as } of subject.named) {
     if (as !== 'owner') continue;
     const managerId = directory.get(personId)?.managerId;
     if (!managerId || managerId === subject.askerId) continue;
-    const c: Candidate = candidates.get(managerId) ?? { personId: managerId, parts: new Map(), reasons: [], inConversation: false, score: 0 };
+    const c: EvidenceCandidate = candidates.get(managerId) ?? { personId: managerId, parts: new Map(), reasons: [], inConversation: false, score: 0 };
     c.reasons.push({ evidence: 'org', strength: 1, text: `manager of the owner, ${directory.get(personId)?.name ?? personId}` });
     c.score = Math.max(c.score, config.minRelativeScore * 10 * top, 0.3);
     candidates.set(managerId, c);
@@ -257,7 +269,7 @@ function addManagers(candidates: Map<string, Candidate>, directory: Map<string, 
   return added;
 }
 
-async function coInvolvedStep(graphStore: CoordinationGraph, candidates: Map<string, Candidate>, asker: string, config: RoutingConfig, at: Date): Promise<void> {
+async function coInvolvedStep(graphStore: CoordinationGraph, candidates: Map<string, EvidenceCandidate>, asker: string, config: RoutingConfig, at: Date): Promise<void> {
   const ranked = [...candidates.values()].filter((c) => c.personId !== asker).sort((a, b) => b.score - a.score);
   const seeds = ranked.slice(0, config.coInvolvedSeeds);
   const pool = ranked.slice(0, 60).map((c) => c.personId);

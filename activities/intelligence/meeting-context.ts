@@ -4,7 +4,7 @@
  */
 import type { Item, Meeting, PersonId } from '../../schemas/entities';
 import type { DecisionStore } from '../memory/decisions';
-import type { MemoryStore } from '../memory/store';
+import type { ItemRef, MemoryStore } from '../memory/store';
 import type { Evidence, MeetingContext } from './brief';
 
 export interface ContextLimits {
@@ -47,8 +47,9 @@ export async function gatherMeetingContext(
 
   const horizon = new Date(Math.min(now.getTime(), meeting.startsAt.getTime()));
   const lookbackStart = new Date(horizon.getTime() - limits.lookbackDays * DAY_MS);
-  // Newest first; everything below reads this one permission-filtered window.
-  const recent = await store.findItems({ visibleTo, since: lookbackStart, until: horizon }, 2000);
+  // Newest first; everything below reads this one permission-filtered window. Only who wrote what in which thread is
+  // read of it (the items cited are read whole below): a window of a thousand items is no longer parsed per brief.
+  const recent = await store.findItemRefs({ visibleTo, since: lookbackStart, until: horizon }, 2000);
   const threads = groupByThread(recent);
   const threadOf = new Map(recent.map((i) => [i.id, i.threadId]));
 
@@ -149,15 +150,17 @@ export async function gatherMeetingContext(
   return { meeting, recipients, previous, seriesDecisions, openDecisions, overdueActions, unanswered, missed, related };
 }
 
-function threadKey(item: Item): string {
+function threadKey(item: Pick<Item, 'id' | 'threadId'>): string {
   return item.threadId ?? item.id;
 }
 
-function groupByThread(items: Item[]): Map<string, Item[]> {
-  const threads = new Map<string, Item[]>();
+function groupByThread(items: ItemRef[]): Map<string, ItemRef[]> {
+  const threads = new Map<string, ItemRef[]>();
   for (const item of items) {
     const key = threadKey(item);
-    threads.set(key, [...(threads.get(key) ?? []), item]);
+    const thread = threads.get(key);
+    if (thread) thread.push(item);
+    else threads.set(key, [item]);
   }
   return threads;
 }

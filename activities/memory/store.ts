@@ -23,6 +23,7 @@ import { commonWordCap, DEFAULT_FULL_TEXT_MATCH, matchAnyWord, planFullTextMatch
 import { searchWeightedTerms, TermStatistics, type ItemHit, type TermSearchOptions, type TermSearchScope, type WeightedTerm } from './term-search';
 import { activateVectorSpace, activeVectorModel, registerVectorSpace, type SpaceStatus } from './vector-spaces';
 import { l2Norm } from './vectorpoints';
+import { QueryVectors } from './query-vectors';
 import { retrievalConditions, SqlParams } from './filters';
 import { chunkIdOf, removeStoredUnit, storeParsedUnit, storeParsedUnits, type StoreUnitsOptions } from './ingest';
 import {
@@ -72,6 +73,9 @@ export interface MemoryStoreDeps {
   fullTextMatch?: FullTextMatchOptions;
 }
 
+/** An item as findItemRefs gives it: its id, its conversation and its author. */
+export type ItemRef = Pick<Item, 'id' | 'threadId' | 'authorId'>;
+
 /** One page of a re-embed: how many chunks got new-model vectors, and where the next page starts. */
 export interface ReembedPage {
   embedded: number;
@@ -99,6 +103,7 @@ const HYBRID_MIN_CANDIDATES = 20;
 export class MemoryStore {
   readonly #db: Db;
   readonly #termStatistics = new TermStatistics();
+  readonly #queryVectors = new QueryVectors();
   readonly #vectors: VectorIndex;
   readonly #embedder: Embedder;
   readonly #activeSpace: MemoryStoreDeps['activeSpace'];
@@ -419,6 +424,25 @@ export class MemoryStore {
     return this.#withSegments(rows);
   }
 
+  /**
+   * findItems' rows (same filter, order and limit) reduced to who wrote each item in which conversation: for reads that
+   * only group a window of items into threads, without the bodies, metadata and segments findItems rebuilds.
+   */
+  async findItemRefs(filter: RetrievalFilter, limit: number): Promise<ItemRef[]> {
+    if (limit <= 0) return [];
+    const params = new SqlParams();
+    const where = retrievalConditions(
+      filter,
+      { access: 'access', kind: 'kind', itemId: 'id', threadId: 'thread_id', occurredAt: 'occurred_at' },
+      params,
+    );
+    const { rows } = await this.#db.query<{ id: string; thread_id: string | null; author_id: string | null }>(
+      `SELECT id, thread_id, author_id FROM items WHERE ${where} ORDER BY occurred_at DESC, id LIMIT ${params.add(limit)}`,
+      params.values,
+    );
+    return rows.map((r) => ({ id: r.id, threadId: r.thread_id ?? undefined, authorId: r.author_id }));
+  }
+
   async #withSegments(rows: ItemRow[]): Promise<Item[]> {
     const segmented = rows.filter((r) => r.has_segments).map((r) => r.id);
     const chunks =
@@ -498,7 +522,7 @@ export class MemoryStore {
       if (!other) return [];
       ({ embedder, vectors } = other);
     }
-    const [vector] = embedder.embedQueries ? await embedder.embedQueries([query]) : await embedder.embed([query]);
+    const vector = await this.#queryVectors.of(embedder, query);
     if (!vector) return [];
     return vectors.query(vector, filter, limit);
   }

@@ -4,7 +4,7 @@
  */
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LocalHashingEmbedder } from '../../activities/intelligence/embeddings/local';
-import type { Db, Embedder, VectorIndex } from '../../activities/memory/ports';
+import type { Db, Embedder, RetrievalFilter, VectorIndex } from '../../activities/memory/ports';
 import { MemoryStore } from '../../activities/memory/store';
 import { chooseVectorIndex } from '../../activities/memory/vector-index';
 import type { Brief } from '../../schemas/entities';
@@ -330,6 +330,15 @@ describe.each(DB_FLAVORS)('MemoryStore on %s', (flavor) => {
       expect(await ids({ visibleTo: [ANA], kinds: ['event', 'email'] })).toEqual(['no-author', 'ben-to-all']);
       expect(await ids({ visibleTo: [ANA] }, 2)).toEqual(['no-author', 'cy-to-all']);
       await expect(store.findItems({ visibleTo: [] }, 5)).rejects.toThrow(/visibleTo/);
+    });
+
+    it('gives the same items by reference (id, thread, author) as findItems, in the same order', async () => {
+      const cases: [RetrievalFilter, number][] = [[{ visibleTo: [ANA, BEN] }, 50], [{ visibleTo: [ANA], since: at(2), until: at(5) }, 50], [{ visibleTo: [ANA] }, 2]];
+      for (const [filter, limit] of cases) {
+        const full = await store.findItems(filter, limit);
+        expect(await store.findItemRefs(filter, limit)).toEqual(full.map((i) => ({ id: i.id, threadId: i.threadId, authorId: i.authorId })));
+      }
+      await expect(store.findItemRefs({ visibleTo: [] }, 5)).rejects.toThrow(/visibleTo/);
     });
   });
 

@@ -58,10 +58,13 @@ function itemOf(m: HistoryMessage): Item | undefined {
   return Item.parse(draft);
 }
 
-/** what identifies a loaded history: a kept store holding another one is loaded afresh */
+/**
+ * What identifies a loaded history: a kept store holding another one is loaded afresh — and so is one whose messages
+ * were threaded by another version of the subject key (threads are stored with the items).
+ */
 function historyFingerprint(history: readonly HistoryMessage[]): string {
   const hash = createHash('sha256');
-  for (const m of history) hash.update(`${m.id}\u0000${m.date.toISOString()}\u0000`);
+  for (const m of history) hash.update(`${m.id}\u0000${m.date.toISOString()}\u0000${subjectThreadKey(m.subject) ?? ''}\u0000`);
   return hash.digest('hex');
 }
 
@@ -88,7 +91,7 @@ export async function loadHistory(history: readonly HistoryMessage[], options: L
       );
       return { db, store, people: Number(rows[0]?.people ?? 0), items: Number(rows[0]?.items ?? 0), droppedAddresses: 0, loadMs: performance.now() - t0, reused: true };
     }
-    if (kept) throw new Error(`${options.dataDir}: holds another history; give an empty directory`);
+    if (kept) throw new Error(`${options.dataDir}: holds another history (or this one threaded by another version of the subject key); give an empty directory`);
     await store.upsertSource({ id: ROUTING_SOURCE_ID, kind: 'eval', config: {} });
     const addresses = new Set<string>();
     let dropped = 0;

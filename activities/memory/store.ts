@@ -411,17 +411,7 @@ export class MemoryStore {
    */
   async findItems(filter: RetrievalFilter, limit: number): Promise<Item[]> {
     if (limit <= 0) return [];
-    const params = new SqlParams();
-    const where = retrievalConditions(
-      filter,
-      { access: 'access', kind: 'kind', itemId: 'id', threadId: 'thread_id', occurredAt: 'occurred_at' },
-      params,
-    );
-    const { rows } = await this.#db.query<ItemRow>(
-      `SELECT ${ITEM_COLUMNS} FROM items WHERE ${where} ORDER BY occurred_at DESC, id LIMIT ${params.add(limit)}`,
-      params.values,
-    );
-    return this.#withSegments(rows);
+    return this.#withSegments(await this.#window<ItemRow>(ITEM_COLUMNS, filter, limit));
   }
 
   /**
@@ -430,17 +420,20 @@ export class MemoryStore {
    */
   async findItemRefs(filter: RetrievalFilter, limit: number): Promise<ItemRef[]> {
     if (limit <= 0) return [];
+    const rows = await this.#window<{ id: string; thread_id: string | null; author_id: string | null }>('id, thread_id, author_id', filter, limit);
+    return rows.map((r) => ({ id: r.id, threadId: r.thread_id ?? undefined, authorId: r.author_id }));
+  }
+
+  /** `columns` of the newest items matching the filter */
+  async #window<Row extends object>(columns: string, filter: RetrievalFilter, limit: number): Promise<Row[]> {
     const params = new SqlParams();
     const where = retrievalConditions(
       filter,
       { access: 'access', kind: 'kind', itemId: 'id', threadId: 'thread_id', occurredAt: 'occurred_at' },
       params,
     );
-    const { rows } = await this.#db.query<{ id: string; thread_id: string | null; author_id: string | null }>(
-      `SELECT id, thread_id, author_id FROM items WHERE ${where} ORDER BY occurred_at DESC, id LIMIT ${params.add(limit)}`,
-      params.values,
-    );
-    return rows.map((r) => ({ id: r.id, threadId: r.thread_id ?? undefined, authorId: r.author_id }));
+    const { rows } = await this.#db.query<Row>(`SELECT ${columns} FROM items WHERE ${where} ORDER BY occurred_at DESC, id LIMIT ${params.add(limit)}`, params.values);
+    return rows;
   }
 
   async #withSegments(rows: ItemRow[]): Promise<Item[]> {

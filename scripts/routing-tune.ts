@@ -17,13 +17,10 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import { gatherEvidence, type Evidence } from '../activities/intelligence/routing/stakeholders';
-import { subjectThreadKey } from '../activities/intelligence/routing/threads';
-import { CoordinationGraph, ProjectHistory } from '../activities/memory/coordination';
 import { routingConfig, type RoutingConfig } from '../config/routing';
-import { RoutingSubject } from '../schemas/routing';
 import { averagePrecisionAt } from '../clients/eval/routing-metrics';
 import { loadRoutingData } from '../clients/eval/routing-data';
-import { validationSplit } from '../clients/eval/routing';
+import { routingReadsOf, routingSubjectOf, validationSplit } from '../clients/eval/routing';
 import { loadHistory } from '../clients/eval/routing-store';
 
 interface DumpedQuery {
@@ -45,13 +42,11 @@ async function dump(opts: { data: string; store: string; limit?: string; offset?
   const offset = Number(opts.offset ?? 0);
   const queries = data.queries.slice(offset, opts.limit ? offset + Number(opts.limit) : undefined);
   const loaded = await loadHistory(data.history, { dataDir: opts.store });
-  const reads = { graph: new CoordinationGraph(loaded.db), history: new ProjectHistory(loaded.db), similarItems: loaded.store.searchWeightedTerms.bind(loaded.store) };
+  const reads = routingReadsOf(loaded);
   const out = createWriteStream(opts.out);
   try {
     for (const [i, q] of queries.entries()) {
-      const threadId = subjectThreadKey(q.subject);
-      const subject = RoutingSubject.parse({ kind: 'text', title: q.subject, text: q.body, askerId: q.sender, occurredAt: q.date, ...(threadId ? { threadId } : {}) });
-      const found = await gatherEvidence(reads, subject, allOn);
+      const found = await gatherEvidence(reads, routingSubjectOf(q), allOn);
       found.delete(q.sender);
       const candidates = Object.fromEntries([...found].map(([p, c]) => [p, Object.fromEntries(c.parts)]));
       out.write(`${JSON.stringify({ id: q.id, gold: data.gold.get(q.id) ?? [], candidates } satisfies DumpedQuery)}\n`);

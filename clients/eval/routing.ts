@@ -8,14 +8,14 @@
  * `--split validation` holds out the last tenth of the history instead (the split the routing weights were chosen
  * on), so the test messages stay untouched by tuning.
  */
-import { resolveStakeholders } from '../../activities/intelligence/routing/stakeholders';
+import { resolveStakeholders, type RoutingReads } from '../../activities/intelligence/routing/stakeholders';
 import { subjectThreadKey } from '../../activities/intelligence/routing/threads';
 import { CoordinationGraph, ProjectHistory } from '../../activities/memory/coordination';
 import { RoutingSubject } from '../../schemas/routing';
 import { RecipientBaselines, type BaselineRankings } from './routing-baseline';
 import { loadRoutingData, recipientsOf, type HistoryMessage, type RoutingData, type TestQuery } from './routing-data';
 import { routingMetrics, type RoutingMetrics } from './routing-metrics';
-import { loadHistory } from './routing-store';
+import { loadHistory, type LoadedHistory } from './routing-store';
 
 export interface RoutingEvalOptions {
   data: string;
@@ -48,6 +48,17 @@ export function validationSplit(history: readonly HistoryMessage[]): RoutingData
   };
 }
 
+/** A test message as `myc notify` would route it: free text from its sender, at its date, in its conversation. */
+export function routingSubjectOf(q: TestQuery): RoutingSubject {
+  const threadId = subjectThreadKey(q.subject);
+  return RoutingSubject.parse({ kind: 'text', title: q.subject, text: q.body, askerId: q.sender, occurredAt: q.date, ...(threadId ? { threadId } : {}) });
+}
+
+/** What routing reads of a loaded history: the coordination graph, the project history, the term search. */
+export function routingReadsOf(loaded: LoadedHistory): RoutingReads {
+  return { graph: new CoordinationGraph(loaded.db), history: new ProjectHistory(loaded.db), similarItems: loaded.store.searchWeightedTerms.bind(loaded.store) };
+}
+
 export async function runRoutingEval(opts: RoutingEvalOptions, progress: (line: string) => void = () => undefined): Promise<RoutingEvalResult> {
   const all = await loadRoutingData(opts.data);
   const data = opts.split === 'validation' ? validationSplit(all.history) : all;
@@ -63,18 +74,12 @@ export async function runRoutingEval(opts: RoutingEvalOptions, progress: (line: 
   });
   if (loaded.reused) progress(`reusing the store in ${opts.store}`);
   try {
-    const reads = {
-      graph: new CoordinationGraph(loaded.db),
-      history: new ProjectHistory(loaded.db),
-      similarItems: loaded.store.searchWeightedTerms.bind(loaded.store),
-    };
+    const reads = routingReadsOf(loaded);
     progress(`routing ${queries.length} messages…`);
     const t0 = performance.now();
     const ours = new Map<string, string[]>();
     for (const [i, q] of queries.entries()) {
-      const threadId = subjectThreadKey(q.subject);
-      const subject = RoutingSubject.parse({ kind: 'text', title: q.subject, text: q.body, askerId: q.sender, occurredAt: q.date, ...(threadId ? { threadId } : {}) });
-      const { stakeholders } = await resolveStakeholders(reads, subject);
+      const { stakeholders } = await resolveStakeholders(reads, routingSubjectOf(q));
       ours.set(q.id, stakeholders.slice(0, 10).map((s) => s.personId));
       if ((i + 1) % 250 === 0) progress(`  ${i + 1} / ${queries.length}`);
     }

@@ -134,8 +134,3 @@ export type ActivityQueueGroup = ConnectorQueueProvider | 'files' | 'intelligenc
 export function activityTaskQueue(baseTaskQueue: string, group: ActivityQueueGroup): string {
   return `${baseTaskQueue}-${group}`;
 }
-
-/** The task queue of a provider's connector activities, beside the main one (`mycelium` → `mycelium-slack`). */
-export function providerTaskQueue(baseTaskQueue: string, provider: ConnectorQueueProvider): string {
-  return activityTaskQueue(baseTaskQueue, provider);
-}

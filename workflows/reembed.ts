@@ -16,18 +16,15 @@ export * from './reembed-defs';
 
 // the encoder is CPU-bound and a page needs nothing from the last: the intelligence role's work (whose workers must
 // run the model being re-embedded: a worker on another model refuses the page)
-const { reembedPage } = routedActivities<Activities>('intelligence', {
+const pageOptions = {
   ...temporalConfig.activities.store,
   // a page embeds up to pageSize chunks; the encoder heartbeats after every batch of 32
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '1 minute',
-});
-// the switch itself is a store write: beside the workflows
-const { activateVectorModel } = proxyActivities<Activities>({
-  ...temporalConfig.activities.store,
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '1 minute',
-});
+} as const;
+const { reembedPage } = routedActivities<Activities>('intelligence', pageOptions);
+// the switch itself is a store write: beside the workflows, with the same bounds as before the pages moved
+const { activateVectorModel } = proxyActivities<Activities>(pageOptions);
 
 const DEFAULT_PAGE = 256;
 

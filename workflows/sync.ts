@@ -15,7 +15,8 @@
  * units are stored) until the stream has no more; a full listing ends with a sweep of what it did not list. Page
  * activities run on the provider's own task queue (`<queue>-<provider>`), so one provider's outage or rate limit
  * never holds another's work. Likewise a folder's listing and ingest run on the files queue (`<queue>-files`, where
- * the folder is mounted) and extraction on the intelligence queue (`<queue>-intelligence`): workflows/activity-queues.ts. Refused credentials (SourceAuthFailed) pause the source and tell its owner; the run
+ * the folder is mounted) and extraction on the intelligence queue (`<queue>-intelligence`):
+ * workflows/activity-queues.ts. Refused credentials (SourceAuthFailed) pause the source and tell its owner; the run
  * then ends cleanly, and a paused source is skipped until resumed.
  */
 import {

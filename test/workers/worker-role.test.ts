@@ -27,7 +27,7 @@ import { PersonSettingsStore } from '../../activities/memory/person-settings';
 import { SourceRegistry } from '../../activities/memory/sources';
 import { MemoryStore } from '../../activities/memory/store';
 import { chooseVectorIndex } from '../../activities/memory/vector-index';
-import { providerTaskQueue, temporalConfig } from '../../temporal.config';
+import { activityTaskQueue, temporalConfig } from '../../temporal.config';
 import { parseWorkerRole, roleTaskQueue, WORKER_ROLES, workerScaling, type WorkerRole } from '../../workers/scaling';
 import { createRoleWorker } from '../../workers/worker';
 import { createTestDatabase, type TestDatabase } from '../support/db';
@@ -77,7 +77,7 @@ describe('worker roles', () => {
     const queues = WORKER_ROLES.map((role) => roleTaskQueue(role, base));
     expect(queues).toEqual(['mycelium', 'mycelium-google', 'mycelium-microsoft', 'mycelium-slack', 'mycelium-files', 'mycelium-intelligence', 'mycelium-delivery']);
     for (const provider of Object.keys(temporalConfig.connectors.queues) as (keyof typeof temporalConfig.connectors.queues)[]) {
-      expect(roleTaskQueue(`connector-${provider}`, base)).toBe(providerTaskQueue(base, provider));
+      expect(roleTaskQueue(`connector-${provider}`, base)).toBe(activityTaskQueue(base, provider));
     }
     expect(roleTaskQueue('main')).toBe(temporalConfig.taskQueue);
   });

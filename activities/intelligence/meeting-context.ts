@@ -4,6 +4,7 @@
  */
 import type { Item, Meeting, PersonId } from '../../schemas/entities';
 import type { DecisionStore } from '../memory/decisions';
+import type { Hit, RetrievalFilter } from '../memory/ports';
 import type { ItemRef, MemoryStore } from '../memory/store';
 import type { Evidence, MeetingContext } from './brief';
 
@@ -38,6 +39,8 @@ export async function gatherMeetingContext(
   limits: ContextLimits = defaultContextLimits,
   /** whose eyes the context is gathered for; default every attendee (a per-recipient brief names one) */
   viewers?: readonly string[],
+  /** how the meeting's related messages are searched; default the store's hybrid search (see relatedSearchFor) */
+  searchRelated: RelatedSearch = (query, filter, limit) => store.searchHybrid(query, filter, limit),
 ): Promise<MeetingContext> {
   const recipients = [...meeting.attendeeIds].sort();
   const visibleTo = viewers ? [...viewers] : recipients;
@@ -128,7 +131,7 @@ export async function gatherMeetingContext(
 
   // What is relevant to the meeting's subject: messages nobody answered first, then related threads.
   const topic = [meeting.title, meeting.description].join('\n');
-  const hits = await store.searchHybrid(topic, { visibleTo, kinds: ['message', 'email', 'doc'], since: lookbackStart, until: horizon }, 40);
+  const hits = await searchRelated(topic, { visibleTo, kinds: ['message', 'email', 'doc'], since: lookbackStart, until: horizon }, 40);
   const hitItems = new Map((await store.getItems([...new Set(hits.map((h) => h.itemId))])).map((i) => [i.id, i]));
   const missed: Evidence[] = [];
   const related: Evidence[] = [];
@@ -148,6 +151,26 @@ export async function gatherMeetingContext(
   }
 
   return { meeting, recipients, previous, seriesDecisions, openDecisions, overdueActions, unanswered, missed, related };
+}
+
+export type RelatedSearch = (query: string, filter: RetrievalFilter, limit: number) => Promise<Hit[]>;
+
+/**
+ * The related-messages search for the briefs of several viewers of one meeting (a brief per attendee): the first
+ * search reads once for all of them (MemoryStore.searchHybridEach) and each viewer's search is answered from it —
+ * the same hits each one's own search finds. A search for anyone else, or for another query, searches alone.
+ */
+export function relatedSearchFor(store: MemoryStore, viewers: readonly PersonId[]): RelatedSearch {
+  const views = [...new Set(viewers)];
+  let shared: { key: string; hits: Promise<Hit[][]> } | undefined;
+  return async (query, filter, limit) => {
+    const { visibleTo, visibleToMatch, ...rest } = filter;
+    const view = visibleTo.length === 1 && visibleToMatch !== 'any' ? views.indexOf(visibleTo[0]!) : -1;
+    if (view < 0) return store.searchHybrid(query, filter, limit);
+    const key = JSON.stringify([query, rest, limit]);
+    if (shared?.key !== key) shared = { key, hits: store.searchHybridEach(query, rest, views.map((v) => [v]), limit) };
+    return (await shared.hits)[view]!;
+  };
 }
 
 function threadKey(item: Pick<Item, 'id' | 'threadId'>): string {

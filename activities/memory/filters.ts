@@ -35,8 +35,9 @@ export function visibleToOf(filter: RetrievalFilter): string[] {
 
 /** SQL conditions (joined by AND) for the filter; the access condition is always present. */
 export function retrievalConditions(filter: RetrievalFilter, cols: FilterColumns, params: SqlParams): string {
-  // @> on text[]: the row's access list contains every one of the people (GIN-indexable).
-  const conditions = [`${cols.access} @> ${params.add(visibleToOf(filter))}::text[]`];
+  // @> on text[]: the row's access list contains every one of the people; && (a shared read): any of them. Both
+  // GIN-indexable.
+  const conditions = [`${cols.access} ${filter.visibleToMatch === 'any' ? '&&' : '@>'} ${params.add(visibleToOf(filter))}::text[]`];
   if (filter.kinds && filter.kinds.length > 0) conditions.push(`${cols.kind} = ANY(${params.add(filter.kinds)}::text[])`);
   if (filter.itemIds) conditions.push(`${cols.itemId} = ANY(${params.add(filter.itemIds)}::text[])`);
   if (filter.threadId !== undefined) conditions.push(`${cols.threadId} = ${params.add(filter.threadId)}`);

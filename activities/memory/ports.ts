@@ -62,6 +62,11 @@ export interface VectorPoint {
 export interface RetrievalFilter {
   /** every one of these people must be allowed to see a hit (retrieval on behalf of all of them) */
   visibleTo: PersonId[];
+  /**
+   * 'any': at least one of visibleTo may see a hit instead — only for a read shared by several viewers that the caller
+   * filters per viewer afterwards (MemoryStore.searchHybridEach), never for content shown as it is
+   */
+  visibleToMatch?: 'all' | 'any';
   kinds?: Item['kind'][];
   itemIds?: string[];
   threadId?: string;

@@ -24,7 +24,7 @@ import { searchWeightedTerms, TermStatistics, type ItemHit, type TermSearchOptio
 import { activateVectorSpace, activeVectorModel, registerVectorSpace, type SpaceStatus } from './vector-spaces';
 import { l2Norm } from './vectorpoints';
 import { QueryVectors } from './query-vectors';
-import { retrievalConditions, SqlParams } from './filters';
+import { retrievalConditions, SqlParams, visibleToOf } from './filters';
 import { chunkIdOf, removeStoredUnit, storeParsedUnit, storeParsedUnits, type StoreUnitsOptions } from './ingest';
 import {
   filesAuthoredBy,
@@ -99,6 +99,8 @@ export interface QuarantineRecord extends Quarantined {
 /** Hybrid search asks each side for this many candidates per requested hit, so fusion has overlap to work with. */
 const HYBRID_CANDIDATES_PER_HIT = 4;
 const HYBRID_MIN_CANDIDATES = 20;
+/** a shared read (searchHybridEach) reads this many times a view's candidates at most: enough where views overlap */
+const HYBRID_SHARED_POOL_FACTOR = 4;
 
 export class MemoryStore {
   readonly #db: Db;
@@ -461,6 +463,11 @@ export class MemoryStore {
    * chunk that matches only part of a question still comes back, and a large memory is not ranked end to end.
    */
   async searchText(query: string, filter: RetrievalFilter, limit: number): Promise<Hit[]> {
+    return (await this.#searchText(query, filter, limit)).map(({ itemId, position, score }) => ({ itemId, position, score }));
+  }
+
+  /** searchText's hits with who may see each */
+  async #searchText(query: string, filter: RetrievalFilter, limit: number): Promise<(Hit & { access: string[] })[]> {
     const words = searchWords(query);
     if (words.length === 0 || limit <= 0) return [];
     const plan = await this.#fullTextPlan(words);
@@ -474,8 +481,8 @@ export class MemoryStore {
       { access: 'i.access', kind: 'i.kind', itemId: 'c.item_id', threadId: 'i.thread_id', occurredAt: 'i.occurred_at' },
       params,
     );
-    const { rows } = await this.#db.query<{ item_id: string; position: number; score: number }>(
-      `SELECT c.item_id, c.position, ts_rank_cd(c.tsv, q.rank) AS score
+    const { rows } = await this.#db.query<{ item_id: string; position: number; score: number; access: string[] }>(
+      `SELECT c.item_id, c.position, ts_rank_cd(c.tsv, q.rank) AS score, i.access
        FROM chunks c
        JOIN items i ON i.id = c.item_id
        CROSS JOIN ${matchQuery} AS m(query)
@@ -485,7 +492,7 @@ export class MemoryStore {
        LIMIT ${params.add(limit)}`,
       params.values,
     );
-    return rows.map((r) => ({ itemId: r.item_id, position: Number(r.position), score: Number(r.score) }));
+    return rows.map((r) => ({ itemId: r.item_id, position: Number(r.position), score: Number(r.score), access: r.access }));
   }
 
   /** Common words (document frequencies from the index, remembered a while) match only together; see full-text-match.ts. */
@@ -517,7 +524,9 @@ export class MemoryStore {
     }
     const vector = await this.#queryVectors.of(embedder, query);
     if (!vector) return [];
-    return vectors.query(vector, filter, limit);
+    // equally near chunks (repeated text) come back from the index in any order: one order, so the same search
+    // answers the same, and a shared read cut per viewer (searchHybridEach) agrees with each viewer's own
+    return (await vectors.query(vector, filter, limit)).sort((a, b) => b.score - a.score || (a.itemId < b.itemId ? -1 : a.itemId > b.itemId ? 1 : a.position - b.position));
   }
 
   /** Full-text and vector hits fused by reciprocal rank (k = 60); `score` is the fused score. */
@@ -529,6 +538,46 @@ export class MemoryStore {
       this.searchVector(query, filter, candidates),
     ]);
     return reciprocalRankFusion([text, vector], { limit });
+  }
+
+  /**
+   * searchHybrid for several viewers at once (a brief per attendee): each list is read once for everyone (hits any
+   * of them may see, a deeper pool) and cut per view to the hits every one of its people may see. A list keeps its
+   * order under that cut, so a view's first `candidates` hits are exactly the ones its own search returns; only a view
+   * that sees too few of a full pool is searched on its own. (The vector list is as exact as the index's approximate
+   * search allows.) Returns one list per view, in the order of `views`.
+   */
+  async searchHybridEach(query: string, filter: Omit<RetrievalFilter, 'visibleTo' | 'visibleToMatch'>, views: readonly (readonly PersonId[])[], limit: number): Promise<Hit[][]> {
+    const people = views.map((v) => visibleToOf({ visibleTo: [...v] }));
+    if (limit <= 0) return people.map(() => []);
+    if (people.length === 1) return [await this.searchHybrid(query, { ...filter, visibleTo: people[0]! }, limit)];
+    const candidates = Math.max(limit * HYBRID_CANDIDATES_PER_HIT, HYBRID_MIN_CANDIDATES);
+    const pool = candidates * Math.min(people.length, HYBRID_SHARED_POOL_FACTOR);
+    const shared: RetrievalFilter = { ...filter, visibleTo: [...new Set(people.flat())], visibleToMatch: 'any' };
+    const [text, vector] = await Promise.all([this.#searchText(query, shared, pool), this.searchVector(query, shared, pool)]);
+    const access = new Map(text.map((h) => [h.itemId, new Set(h.access)]));
+    for (const [id, people] of await this.#accessOf([...new Set(vector.map((h) => h.itemId).filter((id) => !access.has(id)))])) access.set(id, people);
+    const cut = async (hits: readonly Hit[], view: string[], alone: (f: RetrievalFilter, n: number) => Promise<Hit[]>): Promise<Hit[]> => {
+      const seen = hits
+        .filter((h) => view.every((p) => access.get(h.itemId)?.has(p) === true))
+        .slice(0, candidates)
+        .map(({ itemId, position, score }) => ({ itemId, position, score }));
+      // a full pool that holds too few of this view's hits says nothing of the ones past it
+      return seen.length === candidates || hits.length < pool ? seen : alone({ ...filter, visibleTo: view }, candidates);
+    };
+    return Promise.all(
+      people.map(async (view) => {
+        const [t, v] = await Promise.all([cut(text, view, (f, n) => this.searchText(query, f, n)), cut(vector, view, (f, n) => this.searchVector(query, f, n))]);
+        return reciprocalRankFusion([t, v], { limit });
+      }),
+    );
+  }
+
+  /** who may see each item */
+  async #accessOf(itemIds: string[]): Promise<Map<string, Set<string>>> {
+    if (itemIds.length === 0) return new Map();
+    const { rows } = await this.#db.query<{ id: string; access: string[] }>('SELECT id, access FROM items WHERE id = ANY($1::text[])', [itemIds]);
+    return new Map(rows.map((r) => [r.id, new Set(r.access)]));
   }
 
   // ---- briefs and lineage

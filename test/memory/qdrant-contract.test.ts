@@ -231,6 +231,15 @@ describe('QdrantVectorIndex against Qdrant 1.18 OpenAPI', () => {
     expect(server.of('query_points')).toHaveLength(1);
   });
 
+  it('a read shared by several viewers asks for points any of them may see, in one `match: any` condition', async () => {
+    const index = await readyIndex();
+    await index.query([0, 1, 0, 0], { visibleTo: [ANA, CY], visibleToMatch: 'any' }, 7);
+    await index.query([0, 1, 0, 0], { visibleTo: [ANA, CY] }, 7);
+    const [shared, everyone] = server.of('query_points').map((r) => bodyOf(r).filter.must[0]);
+    expect(shared).toEqual({ key: 'access', match: { any: [ANA, CY] } });
+    expect(everyone).toEqual({ key: 'access', match: { value: ANA } });
+  });
+
   it('deletes every point of the given items (whichever model made them), waiting for it', async () => {
     const index = await readyIndex();
     await index.upsert([point('a', 0), point('a', 1), point('b', 0)]);

@@ -21,7 +21,7 @@ import { attentionSettingsOf, type PersonSettingsStore } from '../../memory/pers
 import type { MemoryStore } from '../../memory/store';
 import { composeBrief } from '../brief';
 import { PeopleIndex } from '../extraction/people';
-import { collectAuthors, gatherMeetingContext } from '../meeting-context';
+import { collectAuthors, gatherMeetingContext, relatedSearchFor, type RelatedSearch } from '../meeting-context';
 import { resolveStakeholders } from './stakeholders';
 import { deriveMessageTraits } from './traits';
 
@@ -50,8 +50,8 @@ interface Subject {
   kind: MessageKind;
   urgency?: Urgency;
   deadline?: Date;
-  /** the content for someone who may see the sources, and the items it cites (its lineage) */
-  body(recipientId: string): Promise<{ markdown: string; sourceItemIds?: string[] }>;
+  /** the content for someone who may see the sources, and the items it cites (its lineage); `everyone` is told too */
+  body(recipientId: string, everyone: readonly string[]): Promise<{ markdown: string; sourceItemIds?: string[] }>;
   /** the recipients, when the subject names them (briefs, follow-ups) instead of routing */
   fixed?: { personId: string; reason: string; role: Stakeholder['role'] }[];
   meeting?: Meeting;
@@ -111,6 +111,7 @@ export async function planNotification(world: PlanWorld, input: NotifyInput, now
   const callers = told.filter((s) => s.role !== 'inform').slice(0, mediums.call.maxParticipants - 1);
   const call = mediums.call.kinds.includes(traits.kind) && callers.length > 0 ? await callContext(world, [asker, ...callers.map((s) => s.personId)], people, now, mediums) : undefined;
   const recipients: PlannedMessage[] = [];
+  const toldIds = told.map((s) => s.personId);
   for (const s of told) {
     const person = people.get(s.personId);
     if (!person?.optedIn) continue; // (resolveStakeholders never selects them; a fixed list is checked above)
@@ -118,7 +119,7 @@ export async function planNotification(world: PlanWorld, input: NotifyInput, now
     const inCall = call && callers.some((c) => c.personId === s.personId);
     const choice = chooseMedium({ message: traits, recipient: context, ...(inCall ? { call } : {}), now }, mediums);
     const shareNotes = withheld.filter((w) => stakeholders.find((x) => x.personId === w.personId)?.shareVia.includes(s.personId));
-    const body = await subject.body(s.personId);
+    const body = await subject.body(s.personId, toldIds);
     recipients.push({
       personId: s.personId,
       name: person.name,
@@ -259,6 +260,7 @@ async function briefSubject(world: PlanWorld, briefId: string, now: Date): Promi
   if (!meeting) throw new UnknownSubjectError(`the meeting of brief "${briefId}" is not in the store`);
   const attendees = [...new Set([...(meeting.organizerId ? [meeting.organizerId] : []), ...meeting.attendeeIds])];
   const hoursToStart = (meeting.startsAt.getTime() - now.getTime()) / 3_600_000;
+  let related: RelatedSearch | undefined;
   return {
     routing: {
       kind: 'brief',
@@ -278,13 +280,21 @@ async function briefSubject(world: PlanWorld, briefId: string, now: Date): Promi
     deadline: meeting.startsAt,
     meeting,
     fixed: attendees.map((personId) => ({ personId, reason: personId === meeting.organizerId ? `organizes “${meeting.title}”` : `attends “${meeting.title}”`, role: 'consult' as const })),
-    body: async (recipientId) => perRecipientBrief(world, brief.id, meeting, recipientId, now),
+    // every attendee's brief searches the same topic: one shared read serves them all
+    body: async (recipientId, everyone) => perRecipientBrief(world, brief.id, meeting, recipientId, now, (related ??= relatedSearchFor(world.store, everyone))),
   };
 }
 
 /** The brief as one attendee may see it: gathered on their behalf alone, so nothing only others may see is in it. */
-async function perRecipientBrief(world: PlanWorld, briefId: string, meeting: Meeting, recipientId: string, now: Date): Promise<{ markdown: string; sourceItemIds: string[] }> {
-  const context = await gatherMeetingContext(world.store, world.decisions, meeting, now, undefined, [recipientId]);
+async function perRecipientBrief(
+  world: PlanWorld,
+  briefId: string,
+  meeting: Meeting,
+  recipientId: string,
+  now: Date,
+  searchRelated: RelatedSearch,
+): Promise<{ markdown: string; sourceItemIds: string[] }> {
+  const context = await gatherMeetingContext(world.store, world.decisions, meeting, now, undefined, [recipientId], searchRelated);
   const names = new Map((await world.store.peopleByIds(collectAuthors(context))).filter((p) => p.optedIn).map((p) => [p.id, p.name]));
   const brief = composeBrief({ ...context, recipients: [recipientId] }, (id) => (id ? (names.get(id) ?? OUTSIDE_OPT_IN) : OUTSIDE_OPT_IN), {
     briefId: `${briefId}-${createHash('sha256').update(recipientId).digest('hex').slice(0, 8)}`,

@@ -36,8 +36,13 @@ export const PAYLOAD_INDEXES: readonly { field: string; schema: Schemas['Payload
 export function qdrantFilterOf(filter: RetrievalFilter, model: string): Schemas['Filter'] | null {
   if (filter.itemIds && filter.itemIds.length === 0) return null;
   // One condition per person: an array payload matches a value when any element equals it, so
-  // AND over the people means "the access list contains all of them" (SQL's `access @> $people`).
-  const must: Schemas['FieldCondition'][] = visibleToOf(filter).map((person) => ({ key: PAYLOAD.access, match: { value: person } }));
+  // AND over the people means "the access list contains all of them" (SQL's `access @> $people`);
+  // a shared read ('any') is one `match: any` condition (SQL's `access && $people`).
+  const people = visibleToOf(filter);
+  const must: Schemas['FieldCondition'][] =
+    filter.visibleToMatch === 'any'
+      ? [{ key: PAYLOAD.access, match: { any: people } }]
+      : people.map((person) => ({ key: PAYLOAD.access, match: { value: person } }));
   must.push({ key: PAYLOAD.model, match: { value: model } });
   if (filter.kinds && filter.kinds.length > 0) must.push({ key: PAYLOAD.kind, match: { any: [...filter.kinds] } });
   if (filter.itemIds) must.push({ key: PAYLOAD.itemId, match: { any: [...filter.itemIds] } });

@@ -14,6 +14,7 @@ import { extractorConfigFromEnv } from '../activities/intelligence/extraction/co
 import { UserError } from './operations';
 import type { Stack } from './runtime';
 import { AskRequest, DecisionsRequest, MAX_ASK_CITATIONS } from './registry/ops/memory';
+import { decisionJudge } from '../activities/intelligence/decision-match';
 
 /** The registry's inputs (one schema for direct calls and every surface), with the reader named by the caller. */
 export const DecisionsInput = DecisionsRequest.extend({ as: PersonId });
@@ -67,7 +68,7 @@ export async function decisions(stack: Pick<Stack, 'db' | 'store'>, rawInput: z.
     ownerId = matches[0]!.id;
   }
 
-  const store = new DecisionStore({ db: stack.db });
+  const store = new DecisionStore({ db: stack.db, judge: decisionJudge });
   const found = await store.listDecisions({ visibleTo: [asker.id], open: input.open, topic: input.topic, ownerId, limit: input.limit });
 
   const itemIds = [...new Set(found.flatMap((d) => [...d.sources, ...d.followUps].map((s) => s.itemId)))];

@@ -38,6 +38,7 @@ import { connectorFactories } from '../activities/connectors/factories';
 import type { ConnectorFactories } from '../activities/connectors/registry';
 import { SourceRegistry } from '../activities/memory/sources';
 import { WebhookStore } from '../activities/memory/webhooks';
+import { decisionJudge } from '../activities/intelligence/decision-match';
 
 export interface StackOptions {
   /** run a worker in this process (demo, dev); clients that only talk to a running worker say false */
@@ -149,7 +150,7 @@ export async function openStack(options: StackOptions): Promise<Stack> {
     });
     const space = await store.ready();
     const sources = new SourceRegistry({ db });
-    const decisions = new DecisionStore({ db });
+    const decisions = new DecisionStore({ db, judge: decisionJudge });
     const notifications = new NotificationStore({ db });
     const personSettings = new PersonSettingsStore({ db });
     const coordination = { graph: new CoordinationGraph(db), history: new ProjectHistory(db) };

@@ -23,21 +23,14 @@ import {
   type OpenQuestion,
   type SourceSpan,
 } from '../../schemas/memory';
-import { isForwardMarker } from '../intelligence/extraction/conversation';
-import { topicOf } from '../intelligence/extraction/language';
 import {
   type ComparableDecision,
-  completionMatch,
-  completionSentences,
+  type DecisionJudge,
   type EvidenceCandidate,
   type EvidenceSubject,
-  matchTerms,
   MERGE_WINDOW_MS,
-  mergeVerdict,
   SUPERSEDE_WINDOW_MS,
-  supersedeVerdict,
-  topicTermsOf,
-} from './decision-match';
+} from './decision-judge';
 import {
   actionFromRow,
   type ActionRow,
@@ -54,6 +47,8 @@ import type { Db, Sql } from './ports';
 
 export interface DecisionStoreDeps {
   db: Db;
+  /** when decisions are the same, replaced or carried out: intelligence's judgement (intelligence/decision-match.ts) */
+  judge: DecisionJudge;
 }
 
 /** A later message or turn showing that a decision or action was carried out. */
@@ -143,9 +138,11 @@ const likePattern = (s: string): string => `%${s.replace(/[\\%_]/g, (c) => `\\${
 
 export class DecisionStore {
   readonly #db: Db;
+  readonly #judge: DecisionJudge;
 
   constructor(deps: DecisionStoreDeps) {
     this.#db = deps.db;
+    this.#judge = deps.judge;
   }
 
   // ------------------------------------------------------------------ writes
@@ -206,8 +203,8 @@ export class DecisionStore {
   }
 
   async #saveDecision(tx: Sql, d: Decision, via: string, extractor: string, result: SaveResult): Promise<string> {
-    const topicTerms = topicTermsOf(d.topic);
-    const terms = matchTerms(`${d.topic} ${d.statement}`);
+    const topicTerms = this.#judge.topicTerms(d.topic);
+    const terms = this.#judge.terms(`${d.topic} ${d.statement}`);
     let canonical = await canonicalId(tx, 'decision', d.id);
     let existing = await selectDecisionRow(tx, canonical);
     if (!existing) {
@@ -273,7 +270,7 @@ export class DecisionStore {
     return canonical;
   }
 
-  /** An existing decision that states the same thing (see mergeVerdict), nearest in time first. */
+  /** An existing decision that states the same thing (see DecisionJudge.merge), nearest in time first. */
   async #mergeTarget(tx: Sql, d: Decision): Promise<{ row: DecisionRow; reason: string } | undefined> {
     const anchorItem = d.sources[0]?.itemId ?? '';
     const { rows } = await tx.query<DecisionRow>(
@@ -282,13 +279,13 @@ export class DecisionStore {
          AND d.topic_terms && $4::text[]
          AND NOT EXISTS (SELECT 1 FROM decision_sources s WHERE s.decision_id = d.id AND s.item_id = $5)
        ORDER BY abs(extract(epoch FROM d.decided_at - $6::timestamptz)), d.id`,
-      [new Date(d.decidedAt.getTime() - MERGE_WINDOW_MS), new Date(d.decidedAt.getTime() + MERGE_WINDOW_MS), d.access, topicTermsOf(d.topic), anchorItem, d.decidedAt],
+      [new Date(d.decidedAt.getTime() - MERGE_WINDOW_MS), new Date(d.decidedAt.getTime() + MERGE_WINDOW_MS), d.access, this.#judge.topicTerms(d.topic), anchorItem, d.decidedAt],
     );
     if (rows.length === 0) return undefined;
     const quotes = await quotesOf(tx, rows.map((r) => r.id));
     const incoming: ComparableDecision = { id: d.id, statement: d.statement, topic: d.topic, decidedAt: d.decidedAt, access: d.access, quotes: d.sources.map((s) => s.quote) };
     for (const row of rows) {
-      const verdict = mergeVerdict(comparable(row, quotes.get(row.id) ?? []), incoming);
+      const verdict = this.#judge.merge(this.#comparable(row, quotes.get(row.id) ?? []), incoming);
       if (verdict.yes) return { row, reason: verdict.reason };
     }
     return undefined;
@@ -308,9 +305,9 @@ export class DecisionStore {
     );
     if (rows.length === 0) return undefined;
     const quotes = await quotesOf(tx, [id, ...rows.map((r) => r.id)]);
-    const n = comparable(newer, quotes.get(id) ?? []);
+    const n = this.#comparable(newer, quotes.get(id) ?? []);
     for (const older of rows) {
-      const verdict = supersedeVerdict(comparable(older, quotes.get(older.id) ?? []), n);
+      const verdict = this.#judge.supersede(this.#comparable(older, quotes.get(older.id) ?? []), n);
       if (!verdict.yes) continue;
       await tx.query(
         `UPDATE decisions SET status = 'superseded', status_origin = 'superseded', superseded_by_id = $2, supersede_reason = $3, updated_at = now()
@@ -325,7 +322,7 @@ export class DecisionStore {
 
   async #saveAction(tx: Sql, a: ActionItem, via: string, extractor: string): Promise<string> {
     const id = await canonicalId(tx, 'action', a.id);
-    const terms = matchTerms(a.what);
+    const terms = this.#judge.terms(a.what);
     await tx.query(
       `INSERT INTO actions (id, what, owner_id, due_at, due_text, status, decision_id, terms, created_at, access, extractor)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text[], $9, $10::text[], $11)
@@ -610,7 +607,7 @@ export class DecisionStore {
     const audience = [...new Set(candidates.flatMap((i) => i.access))];
     const subjects = await this.#openSubjects(latest, audience);
     if (subjects.length === 0) return [];
-    const distinctive = await this.#distinctiveness([...new Set(subjects.flatMap((s) => matchTerms(s.text)))]);
+    const distinctive = await this.#distinctiveness([...new Set(subjects.flatMap((s) => this.#judge.terms(s.text)))]);
 
     const found: (CompletionEvidence & { quote: string; authorId: string | null; occurredAt: Date; reason: string })[] = [];
     const seen = new Set<string>();
@@ -622,8 +619,8 @@ export class DecisionStore {
     };
     for (const item of candidates) {
       for (const segment of [...item.segments].sort((a, b) => a.position - b.position)) {
-        if (item.kind === 'email' && isForwardMarker(segment.text)) break;
-        const sentences = completionSentences(segment.text);
+        if (item.kind === 'email' && this.#judge.isForwardMarker(segment.text)) break;
+        const sentences = this.#judge.completionSentences(segment.text);
         if (sentences.length === 0) continue;
         const candidate: EvidenceCandidate = {
           itemId: item.id,
@@ -634,7 +631,7 @@ export class DecisionStore {
           access: item.access,
         };
         for (const subject of subjects) {
-          const match = completionMatch(subject, candidate, distinctive);
+          const match = this.#judge.completionMatch(subject, candidate, distinctive);
           if (!match) continue;
           const base = { itemId: item.id, position: segment.position, quote: match.quote, authorId: candidate.authorId, occurredAt: candidate.occurredAt };
           record({ subjectKind: subject.kind, subjectId: subject.id, ...base, reason: match.reason });
@@ -675,6 +672,10 @@ export class DecisionStore {
   }
 
   /** Open decisions and actions from before `until` that someone in `audience` may see. */
+  #comparable(row: DecisionRow, quotes: string[]): ComparableDecision {
+    return { id: row.id, statement: row.statement, topic: row.topic || this.#judge.topicOf(row.statement), decidedAt: new Date(row.decided_at), access: row.access, quotes };
+  }
+
   async #openSubjects(until: Date, audience: string[]): Promise<(EvidenceSubject & { decisionId?: string })[]> {
     const decisions = await this.#db.query<{ id: string; statement: string; decider_id: string | null; owner_id: string | null; decided_at: Date; access: string[]; item_ids: string[] }>(
       `SELECT d.id, d.statement, d.decider_id, d.owner_id, d.decided_at, d.access,
@@ -770,9 +771,7 @@ async function quotesOf(sql: Sql, ids: string[]): Promise<Map<string, string[]>>
   return out;
 }
 
-function comparable(row: DecisionRow, quotes: string[]): ComparableDecision {
-  return { id: row.id, statement: row.statement, topic: row.topic || topicOf(row.statement), decidedAt: new Date(row.decided_at), access: row.access, quotes };
-}
+
 
 async function insertSources(tx: Sql, kind: Kind, id: string, spans: SourceSpan[], via: string, access: string[]): Promise<void> {
   if (spans.length === 0) return;

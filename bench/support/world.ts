@@ -28,6 +28,7 @@ import { ensureTemporal, startTemporalDevServer } from '../../infra/temporal-ser
 import { createWorker } from '../../workers/worker';
 import { openBenchDb, type DbBackend } from './backends';
 import { selectVectorIndex } from './backends';
+import { decisionJudge } from '../../activities/intelligence/decision-match';
 
 export interface BenchTemporal {
   address: string;
@@ -107,7 +108,7 @@ export async function openBenchStack(options: {
     closers.push(() => rm(outboxDir, { recursive: true, force: true }));
     const deps: ActivityDeps = {
       store,
-      decisions: new DecisionStore({ db: db.db }),
+      decisions: new DecisionStore({ db: db.db, judge: decisionJudge }),
       followUps: new FollowUpStore({ db: db.db }),
       sources: new SourceRegistry({ db: db.db }),
       extractor: createExtractor(extractorConfigFromEnv(process.env), { log: options.log }),

@@ -23,6 +23,7 @@ import { Bm25TurnBaseline } from './baseline';
 import { citedTurns, ingestFolder, meetingIdOf, peopleOf, transcriptPathOf, turnsBySegment, writeMeetingFiles, writtenTurnsOf } from './files';
 import { computeMetrics, type Metrics } from './metrics';
 import { splitHalves, type QmsumMeeting } from './qmsum';
+import { decisionJudge } from '../../activities/intelligence/decision-match';
 
 export const SOURCE_ID = 'qmsum-files';
 
@@ -73,7 +74,7 @@ export async function prepare(meetings: readonly QmsumMeeting[], opts: { embedde
       return { meeting, itemId: item.id, asPerson: emailOf(first.speaker), bySegment: turnsBySegment(item.segments, writtenTurnsOf(meeting)) };
     });
     const ingestMs = performance.now() - t0;
-    const decisions = new DecisionStore({ db });
+    const decisions = new DecisionStore({ db, judge: decisionJudge });
     const extractor = createExtractor(extractorConfigFromEnv(process.env), { log: quiet });
     await extractItems({ store, decisions, extractor }, items);
     return {

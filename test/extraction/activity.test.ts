@@ -17,6 +17,7 @@ import { UserError } from '../../clients/operations';
 import type { Extraction } from '../../schemas/memory';
 import { useTestDatabase } from '../support/db';
 import { loadSample, OPT_OUT_MARKER, syntheticItem, type Sample } from './sample';
+import { decisionJudge } from '../../activities/intelligence/decision-match';
 
 /** The local extractor, counting its calls (to see that a second run extracts nothing again). */
 class CountingExtractor implements Extractor {
@@ -43,7 +44,7 @@ beforeAll(async () => {
   const db = database.db;
   store = new MemoryStore({ db, vectors: await chooseVectorIndex(db, undefined, { info: () => undefined }), embedder: new LocalHashingEmbedder() });
   for (const unit of sample.units) await store.storeUnit('acme', unit);
-  decisions = new DecisionStore({ db });
+  decisions = new DecisionStore({ db, judge: decisionJudge });
   extractor = new CountingExtractor();
   activities = createExtractionActivities({ store, decisions, extractor, log: pino({ level: 'warn' }), now: () => new Date('2026-03-10T09:30:00Z') });
   const env = new MockActivityEnvironment();

@@ -15,6 +15,7 @@ import type { Item } from '../../schemas/entities';
 import type { Extraction } from '../../schemas/memory';
 import { loadSample, type Sample, syntheticItem } from '../extraction/sample';
 import { DB_FLAVORS, truncateAll, useTestDatabase } from '../support/db';
+import { decisionJudge } from '../../activities/intelligence/decision-match';
 
 const quiet = { info: () => undefined };
 const extractor = new LocalExtractor();
@@ -58,7 +59,7 @@ describe.each(DB_FLAVORS)('DecisionStore on %s', (flavor) => {
 
   beforeAll(() => {
     db = database.db;
-    decisions = new DecisionStore({ db });
+    decisions = new DecisionStore({ db, judge: decisionJudge });
   });
 
   beforeEach(async () => {
@@ -282,7 +283,7 @@ describe.each(DB_FLAVORS)('follow-up evidence on the sample team (%s)', (flavor)
     const db = database.db;
     const store = new MemoryStore({ db, vectors: await chooseVectorIndex(db, undefined, quiet), embedder: new LocalHashingEmbedder() });
     for (const unit of sample.units) await store.storeUnit('acme', unit);
-    decisions = new DecisionStore({ db });
+    decisions = new DecisionStore({ db, judge: decisionJudge });
     for (const item of [...sample.items].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime())) {
       await decisions.saveExtraction(await extract(item, sample.threadOf(item)));
     }

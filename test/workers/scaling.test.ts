@@ -26,6 +26,7 @@ import { Client, Connection } from '@temporalio/client';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { decisionJudge } from '../../activities/intelligence/decision-match';
 
 describe('worker scaling settings', () => {
   it('has settings for every role, sticky cache only where workflows run', () => {
@@ -94,7 +95,7 @@ describe('the worker factory applies the settings', () => {
     connection = await Connection.connect({ address: temporalTestAddress() });
     deps = {
       store,
-      decisions: new DecisionStore({ db }),
+      decisions: new DecisionStore({ db, judge: decisionJudge }),
       followUps: new FollowUpStore({ db }),
       sources: new SourceRegistry({ db }),
       extractor: createExtractor({}, { log }),

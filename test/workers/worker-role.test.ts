@@ -32,6 +32,7 @@ import { parseWorkerRole, roleTaskQueue, WORKER_ROLES, workerScaling, type Worke
 import { createRoleWorker } from '../../workers/worker';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { ensureTestNamespace, testTemporalAddress } from '../support/stack';
+import { decisionJudge } from '../../activities/intelligence/decision-match';
 
 const bin = fileURLToPath(new URL('../../bin/mycelium.mjs', import.meta.url));
 const NAMESPACE = 'test-worker-role';
@@ -103,7 +104,7 @@ describe('the role worker the factory builds', () => {
     connection = await Connection.connect({ address: testTemporalAddress() });
     deps = {
       store: new MemoryStore({ db, vectors: await chooseVectorIndex(db, embedder.dimensions, { info: () => undefined }), embedder }),
-      decisions: new DecisionStore({ db }),
+      decisions: new DecisionStore({ db, judge: decisionJudge }),
       followUps: new FollowUpStore({ db }),
       sources: new SourceRegistry({ db }),
       extractor: createExtractor({}, { log }),

@@ -41,6 +41,7 @@ import { followUpWorkflowId } from '../../workflows/ids';
 import { useTestDatabase } from '../support/db';
 import { testWorkflowEnv } from '../support/temporal';
 import { timeSkippingEnv, type TimeSkippingEnvironment } from '../support/time-skipping';
+import { decisionJudge } from '../../activities/intelligence/decision-match';
 
 /** the time-skipping test server cannot register search attributes (it has no operator service) */
 const UNTAGGED = { searchAttributes: false } as const;
@@ -96,7 +97,7 @@ beforeAll(async () => {
   const embedder = new LocalHashingEmbedder();
   const store = new MemoryStore({ db, vectors: await chooseVectorIndex(db, embedder.dimensions), embedder });
   await store.upsertPeople(people);
-  records = new DecisionStore({ db });
+  records = new DecisionStore({ db, judge: decisionJudge });
   followUps = new FollowUpStore({ db });
   outbox = new WatchedOutbox(await mkdtemp(join(tmpdir(), 'mycelium-follow-up-')));
   // the nudges run on the delivery queue beside the test's (workflows/activity-queues.ts)

@@ -1,28 +1,26 @@
 /**
- * The decision store's judgement, as pure functions: when two extracted decisions are the same one
- * (merge), when a later one replaces an earlier one (supersession), and when a later message shows
- * that something was carried out (completion evidence). Every verdict comes with a reason a person
- * can read, and depends only on its inputs (deterministic).
+ * The decision store's judgement (memory/decision-judge.ts), as pure functions: when two extracted decisions are the
+ * same one (merge), when a later one replaces an earlier one (supersession), and when a later message shows that
+ * something was carried out (completion evidence). Every verdict comes with a reason a person can read, and depends
+ * only on its inputs (deterministic).
  */
 import * as chrono from 'chrono-node';
-import { contentTerms, overlap, parse, sentencesOf } from '../intelligence/extraction/language';
-import { completionCue, replacementCue } from '../intelligence/extraction/signals';
+import {
+  MERGE_WINDOW_MS,
+  SUPERSEDE_WINDOW_MS,
+  type CompletionSentence,
+  type ComparableDecision,
+  type DecisionJudge,
+  type EvidenceCandidate,
+  type EvidenceMatch,
+  type EvidenceSubject,
+  type Verdict,
+} from '../memory/decision-judge';
+import { isForwardMarker } from './extraction/conversation';
+import { contentTerms, overlap, parse, sentencesOf, topicOf } from './extraction/language';
+import { completionCue, replacementCue } from './extraction/signals';
 
 const DAY_MS = 86_400_000;
-/** two statements of the same decision are at most this far apart */
-export const MERGE_WINDOW_MS = 14 * DAY_MS;
-/** a decision can be replaced by one made at most this much later */
-export const SUPERSEDE_WINDOW_MS = 180 * DAY_MS;
-
-export interface ComparableDecision {
-  id: string;
-  statement: string;
-  topic: string;
-  decidedAt: Date;
-  access: string[];
-  /** the verbatim quotes it was extracted from */
-  quotes: string[];
-}
 
 /** Content terms with versions normalized ("16.0" = "16"), shared by every comparison here. */
 export function matchTerms(text: string): string[] {
@@ -74,11 +72,6 @@ export function replacementWords(d: Pick<ComparableDecision, 'statement' | 'quot
 
 const overlapsAudience = (a: string[], b: string[]): boolean => a.some((p) => b.includes(p));
 
-export interface Verdict {
-  yes: boolean;
-  reason: string;
-}
-
 /**
  * Merge when: same topic, statements sharing at least three content words (or half of the shorter
  * one's), made within 14 days, before overlapping audiences, and neither replaces the other.
@@ -125,35 +118,6 @@ export function supersedeVerdict(older: ComparableDecision, newer: ComparableDec
 
 // ---- completion evidence
 
-export interface EvidenceSubject {
-  kind: 'decision' | 'action';
-  id: string;
-  /** what was decided or committed */
-  text: string;
-  /** whoever is expected to carry it out or report it (owner, decider) */
-  responsible: string[];
-  since: Date;
-  access: string[];
-  /** items it was extracted from: those cannot be its own follow-up */
-  sourceItemIds: string[];
-}
-
-export interface EvidenceCandidate {
-  itemId: string;
-  position: number;
-  authorId: string | null;
-  occurredAt: Date;
-  access: string[];
-  /** its sentences that report something finished (see completionSentences) */
-  sentences: CompletionSentence[];
-}
-
-export interface CompletionSentence {
-  text: string;
-  cue: string;
-  terms: string[];
-}
-
 /** The sentences of a text that report work as finished ("merged", "is live", "here's the draft"), parsed once. */
 export function completionSentences(text: string): CompletionSentence[] {
   const doc = parse(text);
@@ -161,11 +125,6 @@ export function completionSentences(text: string): CompletionSentence[] {
     const cue = completionCue(sentence.view, text);
     return cue ? [{ text: sentence.text, cue: cue.text, terms: matchTerms(sentence.text) }] : [];
   });
-}
-
-export interface EvidenceMatch {
-  quote: string;
-  reason: string;
 }
 
 /**
@@ -191,3 +150,15 @@ export function completionMatch(subject: EvidenceSubject, candidate: EvidenceCan
   }
   return undefined;
 }
+
+/** The judgement the decision store is given (activities/deps.ts and every store built outside a worker). */
+export const decisionJudge: DecisionJudge = {
+  terms: matchTerms,
+  topicTerms: topicTermsOf,
+  topicOf,
+  merge: mergeVerdict,
+  supersede: supersedeVerdict,
+  completionSentences,
+  completionMatch,
+  isForwardMarker,
+};

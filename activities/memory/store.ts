@@ -20,7 +20,16 @@ import {
 import { isSemanticModel } from '../../config/embeddings';
 import { reciprocalRankFusion } from './fusion';
 import { commonWordCap, DEFAULT_FULL_TEXT_MATCH, matchAnyWord, planFullTextMatch, type FullTextMatchOptions, type FullTextPlan } from './full-text-match';
-import { searchWeightedTerms, TermStatistics, type ItemHit, type TermSearchOptions, type TermSearchScope, type WeightedTerm } from './term-search';
+import {
+  searchWeightedTerms,
+  searchWeightedTermsEach,
+  TermStatistics,
+  type ItemHit,
+  type TermSearchOptions,
+  type TermSearchScope,
+  type WeightedTerm,
+  type WeightedTermSearch,
+} from './term-search';
 import { activateVectorSpace, activeVectorModel, registerVectorSpace, type SpaceStatus } from './vector-spaces';
 import { l2Norm } from './vectorpoints';
 import { QueryVectors } from './query-vectors';
@@ -507,6 +516,11 @@ export class MemoryStore {
   /** Items sharing distinctive words with the query, IDF-weighted (term-search.ts). */
   async searchWeightedTerms(terms: readonly WeightedTerm[], filter: RetrievalFilter, limit: number, scope?: TermSearchScope, options?: TermSearchOptions): Promise<ItemHit[]> {
     return searchWeightedTerms(this.#db, terms, filter, limit, scope, options, this.#termStatistics);
+  }
+
+  /** Several searchWeightedTerms under one filter, in one scan: one list per search. */
+  async searchWeightedTermsEach(searches: readonly WeightedTermSearch[], filter: RetrievalFilter, options?: TermSearchOptions): Promise<ItemHit[][]> {
+    return searchWeightedTermsEach(this.#db, searches, filter, options, this.#termStatistics);
   }
 
   /** Nearest chunks to the embedded query, filtered inside the vector index. */

@@ -116,6 +116,13 @@ export class TermStatistics {
 /** what the filter and the score read of a matched item */
 const LOOKUP_COLUMNS = 'i.id, i.body, i.access, i.kind, i.thread_id, i.occurred_at, i.author_id';
 
+/** one search of a batch (searchWeightedTermsEach): its words, how many items it wants, and its scope */
+export interface WeightedTermSearch {
+  terms: readonly WeightedTerm[];
+  limit: number;
+  scope?: TermSearchScope;
+}
+
 export async function searchWeightedTerms(
   db: Sql,
   terms: readonly WeightedTerm[],
@@ -125,28 +132,56 @@ export async function searchWeightedTerms(
   options: TermSearchOptions = DEFAULT_TERM_SEARCH,
   statistics: TermStatistics = new TermStatistics(),
 ): Promise<ItemHit[]> {
-  const usable = terms.filter((t) => t.word.trim() !== '' && Number.isFinite(t.weight) && t.weight > 0);
-  if (usable.length === 0 || limit <= 0) return [];
+  return (await searchWeightedTermsEach(db, [{ terms, limit, scope }], filter, options, statistics))[0]!;
+}
+
+/**
+ * Several term searches under one filter (routing asks three: the subject's words, the asker's own items, the title's
+ * words) in one scan: the chunks holding any word of any search are matched and tested against each word once, and
+ * each search sums only its own words in its own order — the same scores, and so the same hits, as searched apart.
+ * Returns one list per search, in order.
+ */
+export async function searchWeightedTermsEach(
+  db: Sql,
+  searches: readonly WeightedTermSearch[],
+  filter: RetrievalFilter,
+  options: TermSearchOptions = DEFAULT_TERM_SEARCH,
+  statistics: TermStatistics = new TermStatistics(),
+): Promise<ItemHit[][]> {
+  const out: ItemHit[][] = searches.map(() => []);
+  const usable = searches.map((q) => (q.limit > 0 ? q.terms.filter((t) => t.word.trim() !== '' && Number.isFinite(t.weight) && t.weight > 0) : []));
+  if (usable.every((u) => u.length === 0)) return out;
   const total = await statistics.total(db);
-  if (total === 0) return [];
+  if (total === 0) return out;
   const cap = commonWordCap(total, options);
-  const df = await statistics.frequencies(db, usable.map((t) => t.word), cap);
-  const chosen = usable
-    .flatMap((t) => {
-      const n = df.get(t.word) ?? 0;
-      return n > 0 && n < cap && n < total ? [{ word: t.word, w: t.weight * Math.log(total / n) }] : [];
-    })
-    .sort((a, b) => b.w - a.w || (a.word < b.word ? -1 : 1))
-    .slice(0, options.maxTerms);
-  if (chosen.length === 0) return [];
+  const df = await statistics.frequencies(db, usable.flat().map((t) => t.word), cap);
+  const chosen = usable.map((terms) =>
+    terms
+      .flatMap((t) => {
+        const n = df.get(t.word) ?? 0;
+        return n > 0 && n < cap && n < total ? [{ word: t.word, w: t.weight * Math.log(total / n) }] : [];
+      })
+      .sort((a, b) => b.w - a.w || (a.word < b.word ? -1 : 1))
+      .slice(0, options.maxTerms),
+  );
+  const asked = searches.flatMap((q, i) => (chosen[i]!.length > 0 ? [i] : []));
+  if (asked.length === 0) return out;
 
   const params = new SqlParams();
   // One index scan for all the words (the OR of their queries), then each matched chunk is tested against each word,
   // with every word's query a constant. Not a join against a list of queries: that let the planner test every chunk
   // against every word. Not one scan per word either: a chunk holding several of the words was read once per word.
   const opening = options.openingChunks === null ? '' : ` AND c.position < ${params.add(options.openingChunks)}`;
-  const words = chosen.map((t) => ({ weight: params.add(t.w), query: `plainto_tsquery('english', ${params.add(t.word)})` }));
-  const perWord = words.map(({ query }, k) => {
+  const column = new Map<string, string>();
+  const words: string[] = [];
+  for (const i of asked) {
+    for (const { word } of chosen[i]!) {
+      if (column.has(word)) continue;
+      column.set(word, `u${column.size}`);
+      words.push(`plainto_tsquery('english', ${params.add(word)})`);
+    }
+  }
+  const perWord = words.map((query, k) => {
     // a word of several lexemes ("spi-imx") is ranked by proximity, not by use: it counts once per chunk
     const uses =
       options.termFrequency === 'binary'
@@ -154,32 +189,42 @@ export async function searchWeightedTerms(
         : `CASE WHEN c.tsv @@ ${query} THEN CASE WHEN numnode(${query}) = 1 THEN ts_rank('{1,1,1,1}', c.tsv, ${query}, 0) * ${ZETA_2} ELSE 1 END ELSE 0 END`;
     return `${uses} AS u${k}`;
   });
-  // per item and word: the word's weight × its uses summed over the item's chunks ('binary': × 1 if any chunk has it)
-  const itemScore = words
-    .map(({ weight }, k) => `${weight}::float8 * ${options.termFrequency === 'binary' ? `(bool_or(u${k}))::int` : `sum(u${k})`}`)
-    .join(' + ');
+  // per item, per search: each of its words' weight × the word's uses summed over the item's chunks ('binary': × 1 if
+  // any chunk has it), in the search's own order
+  const itemScores = asked.map((i) =>
+    chosen[i]!
+      .map(({ word, w }) => {
+        const u = column.get(word)!;
+        return `${params.add(w)}::float8 * ${options.termFrequency === 'binary' ? `(bool_or(${u}))::int` : `sum(${u})`}`;
+      })
+      .join(' + '),
+  );
   const readLength = options.openingChunks === null ? 'length(i.body)' : `least(length(i.body), ${params.add(options.openingChunks * MAX_CHUNK_CHARS)})`;
-  const where = [
-    retrievalConditions(filter, { access: 'i.access', kind: 'i.kind', itemId: 'i.id', threadId: 'i.thread_id', occurredAt: 'i.occurred_at' }, params),
-    ...(scope.authorId ? [`i.author_id = ${params.add(scope.authorId)}`] : []),
-  ].join(' AND ');
+  const damping = params.add(options.lengthDamping);
+  const where = retrievalConditions(filter, { access: 'i.access', kind: 'i.kind', itemId: 'i.id', threadId: 'i.thread_id', occurredAt: 'i.occurred_at' }, params);
+  const ranked = asked.map((i, j) => {
+    const author = searches[i]!.scope?.authorId;
+    return `(SELECT ${i} AS search, id AS item_id, s${j} AS score FROM scored WHERE s${j} > 0${author ? ` AND author_id = ${params.add(author)}` : ''}
+       ORDER BY s${j} DESC, id LIMIT ${params.add(searches[i]!.limit)})`;
+  });
   // The matched items are summed first, then each one's item row is read by primary key and filtered (LATERAL; its
   // LIMIT 1 keeps the planner from flattening it into a join or pushing the filter into it). A plain join leaves the
   // order to estimates the planner does not have for a materialized CTE (nor for items where nothing has analyzed
   // them, as in PGlite): it put items outside and rescanned the whole CTE per item — 1,000 items × 2,000 matches, ~1 s
   // a search at 2,000 chunks — or, scoped to an author, probed the author index once per match. This reads one row
-  // per matched item.
-  const { rows } = await db.query<{ item_id: string; score: number }>(
+  // per matched item, for all the searches.
+  const { rows } = await db.query<{ search: number; item_id: string; score: number }>(
     `WITH matched AS MATERIALIZED (
-       SELECT c.item_id, ${perWord.join(', ')} FROM chunks c WHERE c.tsv @@ (${words.map((w) => w.query).join(' || ')})${opening}),
-     per_item AS MATERIALIZED (SELECT item_id, ${itemScore} AS w FROM matched GROUP BY item_id)
-     SELECT i.id AS item_id, m.w / power(greatest(${readLength}, 200)::float8, ${params.add(options.lengthDamping)}) AS score
-     FROM per_item m
-     CROSS JOIN LATERAL (SELECT ${LOOKUP_COLUMNS} FROM items i WHERE i.id = m.item_id LIMIT 1) i
-     WHERE ${where}
-     ORDER BY score DESC, i.id
-     LIMIT ${params.add(limit)}`,
+       SELECT c.item_id, ${perWord.join(', ')} FROM chunks c WHERE c.tsv @@ (${words.join(' || ')})${opening}),
+     per_item AS MATERIALIZED (SELECT item_id, ${itemScores.map((e, j) => `${e} AS w${j}`).join(', ')} FROM matched GROUP BY item_id),
+     scored AS MATERIALIZED (
+       SELECT i.id, i.author_id, ${asked.map((_, j) => `m.w${j} / power(greatest(${readLength}, 200)::float8, ${damping}) AS s${j}`).join(', ')}
+       FROM per_item m
+       CROSS JOIN LATERAL (SELECT ${LOOKUP_COLUMNS} FROM items i WHERE i.id = m.item_id LIMIT 1) i
+       WHERE ${where})
+     SELECT * FROM (${ranked.join('\n     UNION ALL ')}) r ORDER BY search, score DESC, item_id`,
     params.values,
   );
-  return rows.map((r) => ({ itemId: r.item_id, score: Number(r.score) }));
+  for (const r of rows) out[Number(r.search)]!.push({ itemId: r.item_id, score: Number(r.score) });
+  return out;
 }

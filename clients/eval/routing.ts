@@ -8,7 +8,7 @@
  * `--split validation` holds out the last tenth of the history instead (the split the routing weights were chosen
  * on), so the test messages stay untouched by tuning.
  */
-import { resolveStakeholders, type RoutingReads } from '../../activities/intelligence/routing/stakeholders';
+import { resolveStakeholders, routingReadsOver, type RoutingReads } from '../../activities/intelligence/routing/stakeholders';
 import { subjectThreadKey } from '../../activities/intelligence/routing/threads';
 import { CoordinationGraph, ProjectHistory } from '../../activities/memory/coordination';
 import { RoutingSubject } from '../../schemas/routing';
@@ -56,7 +56,7 @@ export function routingSubjectOf(q: TestQuery): RoutingSubject {
 
 /** What routing reads of a loaded history: the coordination graph, the project history, the term search. */
 export function routingReadsOf(loaded: LoadedHistory): RoutingReads {
-  return { graph: new CoordinationGraph(loaded.db), history: new ProjectHistory(loaded.db), similarItems: loaded.store.searchWeightedTerms.bind(loaded.store) };
+  return routingReadsOver(loaded.store, new CoordinationGraph(loaded.db), new ProjectHistory(loaded.db));
 }
 
 export async function runRoutingEval(opts: RoutingEvalOptions, progress: (line: string) => void = () => undefined): Promise<RoutingEvalResult> {

@@ -75,6 +75,29 @@ describe.each(DB_FLAVORS)('searchWeightedTerms on %s', (flavor) => {
     expect(byAna.map((h) => h.itemId).sort()).toEqual(all.map((h) => h.itemId).sort());
   });
 
+  it('answers several searches in one scan exactly as it answers each apart: hits, scores, scopes and limits', async () => {
+    const opts = { ...DEFAULT_TERM_SEARCH, minDocCap: 4 }; // "patch" (on every chunk) is common here, as at scale
+    const searches = [
+      { terms: [{ word: 'clock', weight: 2 }, { word: 'gqspi', weight: 1 }, { word: 'patch', weight: 1 }], limit: 10 },
+      { terms: [{ word: 'clock', weight: 2 }, { word: 'gqspi', weight: 1 }], limit: 10, scope: { authorId: BEN } },
+      { terms: [{ word: 'gating', weight: 1 }, { word: 'rate', weight: 3 }, { word: 'whitespace', weight: 1 }], limit: 2 },
+      { terms: [], limit: 5 },
+      { terms: [{ word: 'typo', weight: 1 }], limit: 0 },
+    ];
+    for (const visibleTo of [[ANA], [CY], [ANA, BEN]]) {
+      const together = await store.searchWeightedTermsEach(searches, { visibleTo }, opts);
+      expect(together).toHaveLength(searches.length);
+      for (const [i, q] of searches.entries()) {
+        expect(together[i], `search ${i} for ${visibleTo.join('+')}`).toEqual(await store.searchWeightedTerms(q.terms, { visibleTo }, q.limit, q.scope, opts));
+      }
+    }
+    // the searches really differ (this is not one answer repeated)
+    const [all, bens, subject] = await store.searchWeightedTermsEach(searches, { visibleTo: [ANA] }, opts);
+    expect(all!.length).toBeGreaterThan(2);
+    expect(subject).toHaveLength(2);
+    expect(bens).toEqual([]); // Ben wrote none of them (the fixture's author is Ana)
+  });
+
   it('answers nothing for no usable words, and stop words are not words', async () => {
     expect(await store.searchWeightedTerms([], { visibleTo: [ANA] }, 10)).toEqual([]);
     expect(await store.searchWeightedTerms([{ word: 'the', weight: 1 }], { visibleTo: [ANA] }, 10)).toEqual([]);

@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LocalHashingEmbedder } from '../../activities/intelligence/embeddings/local';
-import { resolveStakeholders, type RoutingReads } from '../../activities/intelligence/routing/stakeholders';
+import { resolveStakeholders, routingReadsOver, type RoutingReads } from '../../activities/intelligence/routing/stakeholders';
 import { CoordinationGraph, ProjectHistory } from '../../activities/memory/coordination';
 import { MemoryStore } from '../../activities/memory/store';
 import { chooseVectorIndex } from '../../activities/memory/vector-index';
@@ -86,7 +86,7 @@ describe.each(DB_FLAVORS)('resolveStakeholders on %s', (flavor) => {
       ...PEERS.map((p) => person(p)),
     ]);
     await store.storeUnit('src', unit('mail', { items: history() }));
-    reads = { graph: new CoordinationGraph(database.db), history: new ProjectHistory(database.db), similarItems: store.searchWeightedTerms.bind(store) };
+    reads = routingReadsOver(store, new CoordinationGraph(database.db), new ProjectHistory(database.db));
   });
 
   it('counts the people on the conversation’s latest message (the one a reply answers) above the rest of the conversation', async () => {

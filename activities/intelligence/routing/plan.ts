@@ -22,7 +22,7 @@ import type { MemoryStore } from '../../memory/store';
 import { composeBrief } from '../brief';
 import { PeopleIndex } from '../extraction/people';
 import { collectAuthors, gatherMeetingContext, relatedSearchFor, type RelatedSearch } from '../meeting-context';
-import { resolveStakeholders } from './stakeholders';
+import { resolveStakeholders, routingReadsOver } from './stakeholders';
 import { deriveMessageTraits } from './traits';
 
 export interface PlanWorld {
@@ -79,7 +79,7 @@ export async function planNotification(world: PlanWorld, input: NotifyInput, now
     considered = subject.fixed.length;
   } else {
     const resolved = await resolveStakeholders(
-      { graph: world.graph, history: world.history, similarItems: world.store.searchWeightedTerms.bind(world.store) },
+      routingReadsOver(world.store, world.graph, world.history),
       subject.routing,
       world.routing ?? routingConfig,
     );
@@ -308,7 +308,7 @@ async function perRecipientBrief(
 async function meetingNotes(world: PlanWorld, meeting: Meeting, routing: RoutingSubject, nameOf: (id: string) => string): Promise<string[]> {
   // who should be there: the people the meeting's topic routes to, as its organizer would ask
   const { stakeholders } = await resolveStakeholders(
-    { graph: world.graph, history: world.history, similarItems: world.store.searchWeightedTerms.bind(world.store) },
+    routingReadsOver(world.store, world.graph, world.history),
     { ...routing, kind: 'text', named: [], sourceItemIds: [], threadId: undefined },
     world.routing ?? routingConfig,
   );

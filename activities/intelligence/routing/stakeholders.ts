@@ -10,7 +10,7 @@ import Graph from 'graphology';
 import { routingConfig, type RoutingConfig } from '../../../config/routing';
 import type { CoordinationGraph, DirectoryEntry, Edge, ProjectHistory } from '../../memory/coordination';
 import type { RetrievalFilter } from '../../memory/ports';
-import type { ItemHit, TermSearchScope, WeightedTerm } from '../../memory/term-search';
+import type { ItemHit, WeightedTermSearch } from '../../memory/term-search';
 import type { RoutingSubject, Stakeholder, StakeholderRole } from '../../../schemas/routing';
 import { contentTerms } from '../extraction/language';
 import { weightedQueryTerms } from './query';
@@ -18,8 +18,20 @@ import { weightedQueryTerms } from './query';
 export interface RoutingReads {
   graph: CoordinationGraph;
   history: ProjectHistory;
-  /** items sharing distinctive words with the subject, that the asker may see (MemoryStore.searchWeightedTerms) */
-  similarItems(terms: readonly WeightedTerm[], filter: RetrievalFilter, limit: number, scope?: TermSearchScope): Promise<ItemHit[]>;
+  /**
+   * items sharing distinctive words with the subject, that the asker may see: several searches under one filter, one
+   * list each (MemoryStore.searchWeightedTermsEach — one scan for all of them)
+   */
+  similarItems(searches: readonly WeightedTermSearch[], filter: RetrievalFilter): Promise<ItemHit[][]>;
+}
+
+/** What routing reads, over the stores. */
+export function routingReadsOver(
+  store: { searchWeightedTermsEach(searches: readonly WeightedTermSearch[], filter: RetrievalFilter): Promise<ItemHit[][]> },
+  graph: CoordinationGraph,
+  history: ProjectHistory,
+): RoutingReads {
+  return { graph, history, similarItems: (searches, filter) => store.searchWeightedTermsEach(searches, filter) };
 }
 
 export type Evidence = keyof RoutingConfig['weights'] | 'named' | 'org';
@@ -71,15 +83,20 @@ export async function gatherEvidence(reads: RoutingReads, subject: RoutingSubjec
   const terms = weightedQueryTerms(subject.title, subject.text, config.similarQuery);
   const subjectTerms = weightedQueryTerms(subject.title, '', { titleWeight: 1, textChars: 0, maxWords: config.similarQuery.maxWords });
   const visible: RetrievalFilter = { visibleTo: [asker], until: at, since: new Date(at.getTime() - config.horizonDays * 86_400_000) };
-  const [wroteTo, wroteToAsker, conversation, latest, hits, ownHits, subjectHits] = await Promise.all([
+  // the similar items (the subject's words, the asker's own items, the title's words), searched in one scan
+  const searches: WeightedTermSearch[] = [
+    { terms: config.weights.similar ? terms : [], limit: config.similarItems },
+    { terms: config.weights.askerSimilar ? terms : [], limit: config.askerSimilarItems, scope: { authorId: asker } },
+    { terms: config.weights.similarSubject ? subjectTerms : [], limit: config.similarSubjectItems },
+  ];
+  const [wroteTo, wroteToAsker, conversation, latest, similar] = await Promise.all([
     config.weights.wroteTo ? reads.graph.edges(asker, 'out', edgeQuery) : Promise.resolve([]),
     config.weights.wroteToAsker ? reads.graph.edges(asker, 'in', edgeQuery) : Promise.resolve([]),
     subject.threadId && config.weights.conversation ? reads.graph.threadParticipants(subject.threadId, edgeQuery) : Promise.resolve([]),
     subject.threadId && config.weights.latestInConversation ? reads.graph.latestInThread(subject.threadId, at, asker) : Promise.resolve(undefined),
-    terms.length > 0 && config.weights.similar ? reads.similarItems(terms, visible, config.similarItems) : Promise.resolve([]),
-    terms.length > 0 && config.weights.askerSimilar ? reads.similarItems(terms, visible, config.askerSimilarItems, { authorId: asker }) : Promise.resolve([]),
-    subjectTerms.length > 0 && config.weights.similarSubject ? reads.similarItems(subjectTerms, visible, config.similarSubjectItems) : Promise.resolve([]),
+    searches.some((q) => q.terms.length > 0) ? reads.similarItems(searches, visible) : Promise.resolve([]),
   ]);
+  const [hits = [], ownHits = [], subjectHits = []] = similar;
 
   addEvidence('wroteTo', edgeEvidence(wroteTo, (e) => `you wrote to them ${plural(e.count, 'time')}${recentPart(e, config)}`));
   addEvidence('wroteToAsker', edgeEvidence(wroteToAsker, (e) => `wrote to you ${plural(e.count, 'time')}${recentPart(e, config)}`));

@@ -9,8 +9,9 @@ import type { Hit, RetrievalFilter } from '../../activities/memory/ports';
 import { MemoryStore, searchWords } from '../../activities/memory/store';
 import { chooseVectorIndex } from '../../activities/memory/vector-index';
 import type { Item } from '../../schemas/entities';
-import { DB_FLAVORS, useTestDatabase } from '../support/db';
-import { ANA, at, BEN, CY, item, unit } from './fixtures';
+import { DB_FLAVORS } from '../support/db';
+import { useCorpusStore } from './corpus-store';
+import { ANA, at, BEN, CY, item } from './fixtures';
 
 const corpus: Item[] = [
   item('budget-ab', { body: 'The Q3 budget review moved to Friday', access: [ANA, BEN], occurredAt: at(1), threadId: 'fin' }),
@@ -47,20 +48,12 @@ describe('searchWords', () => {
 });
 
 describe.each(DB_FLAVORS)('search on %s', (flavor) => {
-  const database = useTestDatabase(flavor);
-  let store: MemoryStore;
-
-  beforeAll(async () => {
-    const embedder = new LocalHashingEmbedder();
-    const vectors = await chooseVectorIndex(database.db, embedder.dimensions, { info: () => undefined });
-    store = new MemoryStore({ db: database.db, vectors, embedder });
-    await store.storeUnit('src', unit('corpus.json', { items: corpus }));
-  });
+  const world = useCorpusStore(flavor, corpus);
 
   const searches = {
-    text: (q: string, f: RetrievalFilter, n: number) => store.searchText(q, f, n),
-    vector: (q: string, f: RetrievalFilter, n: number) => store.searchVector(q, f, n),
-    hybrid: (q: string, f: RetrievalFilter, n: number) => store.searchHybrid(q, f, n),
+    text: (q: string, f: RetrievalFilter, n: number) => world.store.searchText(q, f, n),
+    vector: (q: string, f: RetrievalFilter, n: number) => world.store.searchVector(q, f, n),
+    hybrid: (q: string, f: RetrievalFilter, n: number) => world.store.searchHybrid(q, f, n),
   };
 
   describe.each(Object.keys(searches) as (keyof typeof searches)[])('%s search', (kind) => {
@@ -108,7 +101,7 @@ describe.each(DB_FLAVORS)('search on %s', (flavor) => {
 
   describe('full text', () => {
     it('matches any of the words, ranking chunks with more of them first', async () => {
-      const hits = await store.searchText('platform budget', { visibleTo: [BEN] }, 10);
+      const hits = await world.store.searchText('platform budget', { visibleTo: [BEN] }, 10);
       expect(hits[0]?.itemId).toBe('both-words');
       // partial matches still come back: "budget" only, "platform" only
       expect(hits.map((h) => h.itemId)).toEqual(expect.arrayContaining(['budget-ab', 'hiring-bc', 'standup']));
@@ -116,9 +109,9 @@ describe.each(DB_FLAVORS)('search on %s', (flavor) => {
     });
 
     it('stems English words and ignores query syntax characters', async () => {
-      expect((await store.searchText('budgets', { visibleTo: [ANA] }, 10)).map((h) => h.itemId)).toContain('budget-a');
-      expect((await store.searchText('"budget" -(review) & |', { visibleTo: [ANA] }, 10)).length).toBeGreaterThan(0);
-      expect(await store.searchText('the of and', { visibleTo: [ANA] }, 10)).toEqual([]);
+      expect((await world.store.searchText('budgets', { visibleTo: [ANA] }, 10)).map((h) => h.itemId)).toContain('budget-a');
+      expect((await world.store.searchText('"budget" -(review) & |', { visibleTo: [ANA] }, 10)).length).toBeGreaterThan(0);
+      expect(await world.store.searchText('the of and', { visibleTo: [ANA] }, 10)).toEqual([]);
     });
 
     describe('in a memory large enough to have common words', () => {
@@ -126,8 +119,8 @@ describe.each(DB_FLAVORS)('search on %s', (flavor) => {
       let large: MemoryStore;
       beforeAll(async () => {
         const embedder = new LocalHashingEmbedder();
-        const vectors = await chooseVectorIndex(database.db, embedder.dimensions, { info: () => undefined });
-        large = new MemoryStore({ db: database.db, vectors, embedder, fullTextMatch: { maxDocShare: 0.25, minDocCap: 2 } });
+        const vectors = await chooseVectorIndex(world.db, embedder.dimensions, { info: () => undefined });
+        large = new MemoryStore({ db: world.db, vectors, embedder, fullTextMatch: { maxDocShare: 0.25, minDocCap: 2 } });
       });
       const ids = (hits: Hit[]) => hits.map((h) => `${h.itemId}#${h.position}`);
 
@@ -135,7 +128,7 @@ describe.each(DB_FLAVORS)('search on %s', (flavor) => {
         // "budget" is in 4 chunks, "yesterday" in 1
         expect(ids(await large.searchText('budget yesterday', { visibleTo: [BEN] }, 10))).toEqual(['standup#0']);
         // the small-memory store reads every chunk with either word
-        expect(ids(await store.searchText('budget yesterday', { visibleTo: [BEN] }, 10))).toEqual(
+        expect(ids(await world.store.searchText('budget yesterday', { visibleTo: [BEN] }, 10))).toEqual(
           expect.arrayContaining(['standup#0', 'standup#1', 'budget-ab#0', 'both-words#0']),
         );
       });
@@ -143,7 +136,7 @@ describe.each(DB_FLAVORS)('search on %s', (flavor) => {
       it('reads chunks holding all the words when every word is common', async () => {
         // "budget" (4 chunks) and "friday" (2): only the budget review moved to Friday has both; the lunch order does not come back
         expect(ids(await large.searchText('budget Friday', { visibleTo: [BEN] }, 10))).toEqual(['budget-ab#0']);
-        expect(ids(await store.searchText('budget Friday', { visibleTo: [BEN] }, 10))).toEqual(expect.arrayContaining(['budget-ab#0', 'lunch#0']));
+        expect(ids(await world.store.searchText('budget Friday', { visibleTo: [BEN] }, 10))).toEqual(expect.arrayContaining(['budget-ab#0', 'lunch#0']));
       });
 
       it('still finds nothing for words no chunk holds, and keeps the access rule', async () => {
@@ -158,15 +151,15 @@ describe.each(DB_FLAVORS)('search on %s', (flavor) => {
   describe('vector and hybrid', () => {
     it('finds by word fragments what full text misses', async () => {
       const misspelt = 'budgett reviw';
-      expect(await store.searchText(misspelt, { visibleTo: [ANA, BEN] }, 5)).toEqual([]);
-      const vector = await store.searchVector(misspelt, { visibleTo: [ANA, BEN] }, 5);
+      expect(await world.store.searchText(misspelt, { visibleTo: [ANA, BEN] }, 5)).toEqual([]);
+      const vector = await world.store.searchVector(misspelt, { visibleTo: [ANA, BEN] }, 5);
       expect(vector[0]?.itemId).toBe('budget-ab');
-      const hybrid = await store.searchHybrid(misspelt, { visibleTo: [ANA, BEN] }, 5);
+      const hybrid = await world.store.searchHybrid(misspelt, { visibleTo: [ANA, BEN] }, 5);
       expect(hybrid[0]?.itemId).toBe('budget-ab');
     });
 
     it('fuses both rankings: an item found by both ranks above one found by one', async () => {
-      const hybrid = await store.searchHybrid('hiring plan', { visibleTo: [ANA] }, 10);
+      const hybrid = await world.store.searchHybrid('hiring plan', { visibleTo: [ANA] }, 10);
       expect(hybrid[0]?.itemId).toBe('budget-a');
       expect(hybrid[0]?.score).toBeGreaterThan(1 / 61); // more than one list's best possible share
     });

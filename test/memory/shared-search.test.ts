@@ -3,15 +3,13 @@
  * exactly what their own search answers — nothing anyone in a view may not see, nothing missing when the shared pool
  * holds too few of a view's hits — on PGlite and PostgreSQL with the vector index each really gets.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import { LocalHashingEmbedder } from '../../activities/intelligence/embeddings/local';
+import { describe, expect, it } from 'vitest';
 import { relatedSearchFor } from '../../activities/intelligence/meeting-context';
 import type { Hit } from '../../activities/memory/ports';
-import { MemoryStore } from '../../activities/memory/store';
-import { chooseVectorIndex } from '../../activities/memory/vector-index';
 import type { Item } from '../../schemas/entities';
-import { DB_FLAVORS, useTestDatabase } from '../support/db';
-import { ANA, at, BEN, CY, item, unit } from './fixtures';
+import { DB_FLAVORS } from '../support/db';
+import { useCorpusStore } from './corpus-store';
+import { ANA, at, BEN, CY, item } from './fixtures';
 
 const DEV = 'dev@acme.test';
 const TOPICS = ['release checklist for the mobile app', 'budget review of the platform team', 'hiring plan and interview loop'];
@@ -36,51 +34,43 @@ const accessOf = new Map(corpus.map((i) => [i.id, i.access]));
 const strip = (hits: Hit[]) => hits.map((h) => `${h.itemId}#${h.position}`);
 
 describe.each(DB_FLAVORS)('shared search for several viewers on %s', (flavor) => {
-  const database = useTestDatabase(flavor);
-  let store: MemoryStore;
-
-  beforeAll(async () => {
-    const embedder = new LocalHashingEmbedder();
-    const vectors = await chooseVectorIndex(database.db, embedder.dimensions, { info: () => undefined });
-    store = new MemoryStore({ db: database.db, vectors, embedder });
-    await store.storeUnit('src', unit('corpus.json', { items: corpus }));
-  });
+  const world = useCorpusStore(flavor, corpus);
 
   const views = [[ANA], [BEN], [CY], [DEV], [ANA, BEN]];
 
   it('answers every view what its own search answers, including a view the shared pool barely covers', async () => {
     for (const query of ['release checklist', 'budget review platform', 'interview loop hiring release']) {
       for (const limit of [5, 40]) {
-        const shared = await store.searchHybridEach(query, { since: at(0), until: at(500) }, views, limit);
+        const shared = await world.store.searchHybridEach(query, { since: at(0), until: at(500) }, views, limit);
         expect(shared).toHaveLength(views.length);
         for (const [i, view] of views.entries()) {
-          const alone = await store.searchHybrid(query, { visibleTo: view, since: at(0), until: at(500) }, limit);
+          const alone = await world.store.searchHybrid(query, { visibleTo: view, since: at(0), until: at(500) }, limit);
           expect(strip(shared[i]!), `${query} for ${view.join('+')}`).toEqual(strip(alone));
           for (const h of shared[i]!) for (const p of view) expect(accessOf.get(h.itemId)).toContain(p);
         }
       }
     }
     // Dev's few items are really found (their own search was needed: the shared pool is full of others' hits)
-    const [, , , dev] = await store.searchHybridEach('release', {}, views, 10);
+    const [, , , dev] = await world.store.searchHybridEach('release', {}, views, 10);
     expect(dev!.length).toBeGreaterThan(0);
     expect(dev!.every((h) => accessOf.get(h.itemId)!.includes(DEV))).toBe(true);
   });
 
   it('a shared read ("any") finds items any viewer may see; the default still needs all of them', async () => {
-    const any = await store.searchText('lunch menu parking', { visibleTo: [DEV, ANA], visibleToMatch: 'any' }, 50);
-    const all = await store.searchText('lunch menu parking', { visibleTo: [DEV, ANA] }, 50);
+    const any = await world.store.searchText('lunch menu parking', { visibleTo: [DEV, ANA], visibleToMatch: 'any' }, 50);
+    const all = await world.store.searchText('lunch menu parking', { visibleTo: [DEV, ANA] }, 50);
     expect(any.length).toBeGreaterThan(0);
     expect(all).toEqual([]);
   });
 
   it('relatedSearchFor answers its viewers from one shared read, and anyone else alone', async () => {
-    const search = relatedSearchFor(store, [ANA, DEV, BEN]);
+    const search = relatedSearchFor(world.store, [ANA, DEV, BEN]);
     const filter = { kinds: ['message' as const], since: at(0), until: at(500) };
     for (const person of [ANA, DEV, BEN, CY]) {
       const got = await search('release checklist', { ...filter, visibleTo: [person] }, 40);
-      expect(strip(got)).toEqual(strip(await store.searchHybrid('release checklist', { ...filter, visibleTo: [person] }, 40)));
+      expect(strip(got)).toEqual(strip(await world.store.searchHybrid('release checklist', { ...filter, visibleTo: [person] }, 40)));
     }
     const both = await search('release checklist', { ...filter, visibleTo: [ANA, BEN] }, 40);
-    expect(strip(both)).toEqual(strip(await store.searchHybrid('release checklist', { ...filter, visibleTo: [ANA, BEN] }, 40)));
+    expect(strip(both)).toEqual(strip(await world.store.searchHybrid('release checklist', { ...filter, visibleTo: [ANA, BEN] }, 40)));
   });
 });

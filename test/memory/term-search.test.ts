@@ -3,14 +3,12 @@
  * over a common one, the caller's weights count, long items are damped, words in most chunks are left out, and a hit
  * only ever goes to people on its access list.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import { LocalHashingEmbedder } from '../../activities/intelligence/embeddings/local';
-import { MemoryStore } from '../../activities/memory/store';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_TERM_SEARCH } from '../../activities/memory/term-search';
-import { chooseVectorIndex } from '../../activities/memory/vector-index';
 import type { Item } from '../../schemas/entities';
-import { DB_FLAVORS, useTestDatabase } from '../support/db';
-import { ANA, at, BEN, CY, item, unit } from './fixtures';
+import { DB_FLAVORS } from '../support/db';
+import { useCorpusStore } from './corpus-store';
+import { ANA, at, BEN, CY, item } from './fixtures';
 
 // "patch" is on every item; "gqspi" on one only; "clock" on two
 const corpus: Item[] = [
@@ -24,54 +22,46 @@ const corpus: Item[] = [
 ];
 
 describe.each(DB_FLAVORS)('searchWeightedTerms on %s', (flavor) => {
-  const database = useTestDatabase(flavor);
-  let store: MemoryStore;
-
-  beforeAll(async () => {
-    const embedder = new LocalHashingEmbedder();
-    const vectors = await chooseVectorIndex(database.db, embedder.dimensions, { info: () => undefined });
-    store = new MemoryStore({ db: database.db, vectors, embedder });
-    await store.storeUnit('src', unit('corpus.json', { items: corpus }));
-  });
+  const world = useCorpusStore(flavor, corpus);
 
   it('ranks the item sharing the rare word above those sharing only common ones', async () => {
-    const hits = await store.searchWeightedTerms([{ word: 'patch', weight: 3 }, { word: 'gqspi', weight: 1 }, { word: 'clock', weight: 1 }], { visibleTo: [ANA] }, 10);
+    const hits = await world.store.searchWeightedTerms([{ word: 'patch', weight: 3 }, { word: 'gqspi', weight: 1 }, { word: 'clock', weight: 1 }], { visibleTo: [ANA] }, 10);
     expect(hits[0]?.itemId).toBe(corpus[0]!.id);
     // the word on every chunk counts for nothing: items with only "patch" in common are not returned at all
     expect(hits.map((h) => h.itemId)).not.toContain(corpus[3]!.id);
   });
 
   it('weighs words by what the caller gives them', async () => {
-    const heavyClock = await store.searchWeightedTerms([{ word: 'gqspi', weight: 1 }, { word: 'clock', weight: 10 }], { visibleTo: [ANA] }, 10);
+    const heavyClock = await world.store.searchWeightedTerms([{ word: 'gqspi', weight: 1 }, { word: 'clock', weight: 10 }], { visibleTo: [ANA] }, 10);
     expect(heavyClock[0]?.itemId).not.toBe(corpus[0]!.id);
     expect([corpus[1]!.id, corpus[2]!.id]).toContain(heavyClock[0]?.itemId);
   });
 
   it('damps long items: a short item with the word ranks above a long one with it', async () => {
-    const hits = await store.searchWeightedTerms([{ word: 'clock', weight: 1 }], { visibleTo: [ANA] }, 10);
+    const hits = await world.store.searchWeightedTerms([{ word: 'clock', weight: 1 }], { visibleTo: [ANA] }, 10);
     const ids = hits.map((h) => h.itemId);
     expect(ids.indexOf(corpus[6]!.id)).toBeGreaterThan(ids.indexOf(corpus[1]!.id));
   });
 
   it('returns a hit only to people on its access list', async () => {
-    const forAna = await store.searchWeightedTerms([{ word: 'gqspi', weight: 1 }], { visibleTo: [ANA] }, 10);
+    const forAna = await world.store.searchWeightedTerms([{ word: 'gqspi', weight: 1 }], { visibleTo: [ANA] }, 10);
     expect(forAna.map((h) => h.itemId)).toEqual([corpus[0]!.id]);
-    const forCy = await store.searchWeightedTerms([{ word: 'gqspi', weight: 1 }], { visibleTo: [CY] }, 10);
+    const forCy = await world.store.searchWeightedTerms([{ word: 'gqspi', weight: 1 }], { visibleTo: [CY] }, 10);
     expect(forCy.map((h) => h.itemId)).toEqual([corpus[5]!.id]);
   });
 
   it('leaves out words in more than the allowed share of chunks, however small the memory', async () => {
     const strict = { ...DEFAULT_TERM_SEARCH, maxDocShare: 0.3, minDocCap: 0 };
     // "clock" is on 3 of 7 items: above 30 %, so it no longer finds anything
-    expect(await store.searchWeightedTerms([{ word: 'clock', weight: 1 }], { visibleTo: [ANA] }, 10, {}, strict)).toEqual([]);
-    expect((await store.searchWeightedTerms([{ word: 'clock', weight: 1 }], { visibleTo: [ANA] }, 10)).length).toBe(3);
+    expect(await world.store.searchWeightedTerms([{ word: 'clock', weight: 1 }], { visibleTo: [ANA] }, 10, {}, strict)).toEqual([]);
+    expect((await world.store.searchWeightedTerms([{ word: 'clock', weight: 1 }], { visibleTo: [ANA] }, 10)).length).toBe(3);
   });
 
   it('narrows to one author when asked', async () => {
-    const all = await store.searchWeightedTerms([{ word: 'clock', weight: 1 }], { visibleTo: [ANA] }, 10);
+    const all = await world.store.searchWeightedTerms([{ word: 'clock', weight: 1 }], { visibleTo: [ANA] }, 10);
     expect(all.length).toBe(3);
-    expect(await store.searchWeightedTerms([{ word: 'clock', weight: 1 }], { visibleTo: [ANA] }, 10, { authorId: BEN })).toEqual([]);
-    const byAna = await store.searchWeightedTerms([{ word: 'clock', weight: 1 }], { visibleTo: [ANA] }, 10, { authorId: ANA });
+    expect(await world.store.searchWeightedTerms([{ word: 'clock', weight: 1 }], { visibleTo: [ANA] }, 10, { authorId: BEN })).toEqual([]);
+    const byAna = await world.store.searchWeightedTerms([{ word: 'clock', weight: 1 }], { visibleTo: [ANA] }, 10, { authorId: ANA });
     expect(byAna.map((h) => h.itemId).sort()).toEqual(all.map((h) => h.itemId).sort());
   });
 
@@ -85,23 +75,23 @@ describe.each(DB_FLAVORS)('searchWeightedTerms on %s', (flavor) => {
       { terms: [{ word: 'typo', weight: 1 }], limit: 0 },
     ];
     for (const visibleTo of [[ANA], [CY], [ANA, BEN]]) {
-      const together = await store.searchWeightedTermsEach(searches, { visibleTo }, opts);
+      const together = await world.store.searchWeightedTermsEach(searches, { visibleTo }, opts);
       expect(together).toHaveLength(searches.length);
       for (const [i, q] of searches.entries()) {
-        expect(together[i], `search ${i} for ${visibleTo.join('+')}`).toEqual(await store.searchWeightedTerms(q.terms, { visibleTo }, q.limit, q.scope, opts));
+        expect(together[i], `search ${i} for ${visibleTo.join('+')}`).toEqual(await world.store.searchWeightedTerms(q.terms, { visibleTo }, q.limit, q.scope, opts));
       }
     }
     // the searches really differ (this is not one answer repeated)
-    const [all, bens, subject] = await store.searchWeightedTermsEach(searches, { visibleTo: [ANA] }, opts);
+    const [all, bens, subject] = await world.store.searchWeightedTermsEach(searches, { visibleTo: [ANA] }, opts);
     expect(all!.length).toBeGreaterThan(2);
     expect(subject).toHaveLength(2);
     expect(bens).toEqual([]); // Ben wrote none of them (the fixture's author is Ana)
   });
 
   it('answers nothing for no usable words, and stop words are not words', async () => {
-    expect(await store.searchWeightedTerms([], { visibleTo: [ANA] }, 10)).toEqual([]);
-    expect(await store.searchWeightedTerms([{ word: 'the', weight: 1 }], { visibleTo: [ANA] }, 10)).toEqual([]);
-    expect(await store.searchWeightedTerms([{ word: 'gqspi', weight: 0 }], { visibleTo: [ANA] }, 10)).toEqual([]);
+    expect(await world.store.searchWeightedTerms([], { visibleTo: [ANA] }, 10)).toEqual([]);
+    expect(await world.store.searchWeightedTerms([{ word: 'the', weight: 1 }], { visibleTo: [ANA] }, 10)).toEqual([]);
+    expect(await world.store.searchWeightedTerms([{ word: 'gqspi', weight: 0 }], { visibleTo: [ANA] }, 10)).toEqual([]);
   });
 });
 
@@ -117,31 +107,23 @@ const openingCorpus: Item[] = [
 ];
 
 describe.each(DB_FLAVORS)('searchWeightedTerms reads openings on %s', (flavor) => {
-  const database = useTestDatabase(flavor);
-  let store: MemoryStore;
-
-  beforeAll(async () => {
-    const embedder = new LocalHashingEmbedder();
-    const vectors = await chooseVectorIndex(database.db, embedder.dimensions, { info: () => undefined });
-    store = new MemoryStore({ db: database.db, vectors, embedder });
-    await store.storeUnit('src', unit('opening.json', { items: openingCorpus }));
-  });
+  const world = useCorpusStore(flavor, openingCorpus);
 
   it('counts a word an item repeats more than one it uses once, and not at all when told to count it once', async () => {
-    const [first, second] = await store.searchWeightedTerms([{ word: 'regulator', weight: 1 }], { visibleTo: [ANA] }, 10);
+    const [first, second] = await world.store.searchWeightedTerms([{ word: 'regulator', weight: 1 }], { visibleTo: [ANA] }, 10);
     expect(first?.itemId).toBe(openingCorpus[0]!.id);
     expect(second?.itemId).toBe(openingCorpus[1]!.id);
     // ts_rank's saturation: 4 uses weigh 1 + 1/4 + 1/9 + 1/16 ≈ 1.42 times one use (same length, damped alike)
     expect(first!.score / second!.score).toBeGreaterThan(1.3);
     expect(first!.score / second!.score).toBeLessThan(1.645);
-    const binary = await store.searchWeightedTerms([{ word: 'regulator', weight: 1 }], { visibleTo: [ANA] }, 10, {}, { ...DEFAULT_TERM_SEARCH, termFrequency: 'binary' });
+    const binary = await world.store.searchWeightedTerms([{ word: 'regulator', weight: 1 }], { visibleTo: [ANA] }, 10, {}, { ...DEFAULT_TERM_SEARCH, termFrequency: 'binary' });
     expect(binary[0]!.score / binary[1]!.score).toBeCloseTo(1, 1);
   });
 
   it('reads only the first chunks of an item, unless told to read them all', async () => {
-    const opening = await store.searchWeightedTerms([{ word: 'dmaengine', weight: 1 }], { visibleTo: [ANA] }, 10);
+    const opening = await world.store.searchWeightedTerms([{ word: 'dmaengine', weight: 1 }], { visibleTo: [ANA] }, 10);
     expect(opening.map((h) => h.itemId)).toEqual([openingCorpus[3]!.id]);
-    const whole = await store.searchWeightedTerms([{ word: 'dmaengine', weight: 1 }], { visibleTo: [ANA] }, 10, {}, { ...DEFAULT_TERM_SEARCH, openingChunks: null });
+    const whole = await world.store.searchWeightedTerms([{ word: 'dmaengine', weight: 1 }], { visibleTo: [ANA] }, 10, {}, { ...DEFAULT_TERM_SEARCH, openingChunks: null });
     expect(whole.map((h) => h.itemId).sort()).toEqual([openingCorpus[2]!.id, openingCorpus[3]!.id].sort());
   });
 });

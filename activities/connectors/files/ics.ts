@@ -7,7 +7,8 @@ import path from 'node:path';
 import ical from 'node-ical';
 import type { Item, Meeting, Person } from '../../../schemas/entities';
 import type { UnitContent } from './common';
-import { accessList, DAY_MS, finishItem, finishMeeting, paragraphSegments, shifted, unique } from './common';
+import { calendarEvent } from './calendar-event';
+import { DAY_MS, shifted, unique } from './common';
 import { optedIn } from './directory';
 import type { FilesContext } from './types';
 import { QuarantineError } from './types';
@@ -231,51 +232,24 @@ export async function parseIcs(ctx: FilesContext, relPath: string, source: strin
       const attendees = unique(attendeeIds);
       const outsideOptInCount = outside.size + anonymousOutside;
 
-      const item = finishItem(ctx, relPath, {
-        externalId: meetingId,
-        kind: 'event',
+      const { item, meeting } = calendarEvent(ctx, relPath, {
+        meetingId,
+        calendarId,
+        eventId: occ.eventId,
+        ...(occ.seriesId ? { seriesId: occ.seriesId } : {}),
         title,
-        body: description,
-        authorId: null,
-        occurredAt: startsAt,
-        threadId: meetingId,
+        description,
+        ...(location ? { location } : {}),
+        startsAt,
+        endsAt,
+        status,
+        organizerId: organizer?.id ?? null,
+        attendeeIds: attendees,
+        outsideOptInCount,
         locator: `${relPath}#${encodeURIComponent(occ.eventId)}`,
-        access: accessList([...attendees, ...(organizer ? [organizer.id] : [])]),
-        recipients: attendees,
-        meta: {
-          meetingId,
-          calendarId,
-          eventId: occ.eventId,
-          ...(occ.seriesId ? { seriesId: occ.seriesId } : {}),
-          status,
-          startsAt: startsAt.toISOString(),
-          endsAt: endsAt.toISOString(),
-          ...(location ? { location } : {}),
-          organizerId: organizer?.id ?? null,
-          outsideOptInCount,
-        },
-        segments: paragraphSegments(description),
       });
       items.push(item);
-      meetings.push(
-        finishMeeting(relPath, {
-          id: meetingId,
-          calendarId,
-          eventId: occ.eventId,
-          seriesId: occ.seriesId,
-          title,
-          description,
-          startsAt,
-          endsAt,
-          organizerId: organizer?.id ?? null,
-          attendeeIds: attendees,
-          outsideOptInCount,
-          status,
-          location,
-          sourceId: ctx.sourceId,
-          itemId: item.id,
-        }),
-      );
+      meetings.push(meeting);
     }
   }
   const order = (a: { startsAt: Date; id: string }, b: { startsAt: Date; id: string }) =>

@@ -15,7 +15,8 @@
  */
 import type { calendar_v3 } from 'googleapis/build/src/apis/calendar/index.js';
 import type { Item, Meeting } from '../../../schemas/entities';
-import { accessList, DAY_MS, finishItem, finishMeeting, paragraphSegments, unique } from '../files/common';
+import { calendarEvent } from '../files/calendar-event';
+import { DAY_MS, unique } from '../files/common';
 import { optedIn } from '../files/directory';
 import { expansionWindow } from '../files/ics';
 import type { StreamCursor, StreamPage } from '../port';
@@ -213,54 +214,26 @@ export function eventContent(rc: GoogleReadContext, calendarId: string, occurren
     const attachments = (event.attachments ?? []).map((a) => a.fileId).filter((id): id is string => Boolean(id));
     const seriesId = event.recurringEventId ?? undefined;
 
-    const item = finishItem(ctx, path, {
-      externalId: meetingId,
-      kind: 'event',
+    const { item, meeting } = calendarEvent(ctx, path, {
+      meetingId,
+      calendarId,
+      eventId,
+      ...(seriesId ? { seriesId } : {}),
       title,
-      body: description,
-      authorId: null,
-      occurredAt: startsAt,
-      threadId: meetingId,
+      description,
+      ...(location ? { location } : {}),
+      startsAt,
+      endsAt,
+      status,
+      organizerId: organizer?.id ?? null,
+      attendeeIds: attendees,
+      alsoInvited: invited,
+      outsideOptInCount,
       locator: event.htmlLink ?? `google-calendar:${calendarId}/${eventId}`,
-      access: accessList([...invited, ...(organizer ? [organizer.id] : [])]),
-      recipients: attendees,
-      meta: {
-        meetingId,
-        calendarId,
-        eventId,
-        ...(seriesId ? { seriesId } : {}),
-        status,
-        startsAt: startsAt.toISOString(),
-        endsAt: endsAt.toISOString(),
-        ...(location ? { location } : {}),
-        ...(link ? { conferenceUrl: link } : {}),
-        ...(attachments.length ? { driveFileIds: attachments } : {}),
-        organizerId: organizer?.id ?? null,
-        responses,
-        outsideOptInCount,
-      },
-      segments: paragraphSegments(description),
+      providerMeta: { ...(link ? { conferenceUrl: link } : {}), ...(attachments.length ? { driveFileIds: attachments } : {}), responses },
     });
     items.push(item);
-    meetings.push(
-      finishMeeting(path, {
-        id: meetingId,
-        calendarId,
-        eventId,
-        seriesId,
-        title,
-        description,
-        startsAt,
-        endsAt,
-        organizerId: organizer?.id ?? null,
-        attendeeIds: attendees,
-        outsideOptInCount,
-        status,
-        location,
-        sourceId: ctx.sourceId,
-        itemId: item.id,
-      }),
-    );
+    meetings.push(meeting);
   }
   return { items, meetings };
 }

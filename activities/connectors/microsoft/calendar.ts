@@ -4,8 +4,9 @@
  * meeting id `${calendarId}:${eventId}` (calendarId = the configured user, eventId = Graph's occurrence id),
  * opted-in attendees as the access list, people outside the opt-in counted, never named.
  */
-import type { Item, Meeting } from '../../../schemas/entities';
-import { accessList, finishItem, finishMeeting, paragraphSegments, unique } from '../files/common';
+import type { Meeting } from '../../../schemas/entities';
+import { calendarEvent } from '../files/calendar-event';
+import { unique } from '../files/common';
 import type { ConnectorContext } from '../port';
 import { unitPath } from '../port';
 import { addressOf, bodyText, graphDate, optedInByEmail, unitOf, type GraphEmailAddress, type GraphItemBody } from './common';
@@ -84,50 +85,23 @@ export function eventUnit(ctx: ConnectorContext, stream: string, user: string, e
   const seriesId = event.seriesMasterId ?? undefined;
   const attendees = unique(attending);
 
-  const item: Item = finishItem(ctx, path, {
-    externalId: meetingId,
-    kind: 'event',
-    title,
-    body: description,
-    authorId: null,
-    occurredAt: startsAt,
-    threadId: meetingId,
-    locator: event.webLink ?? `https://outlook.office.com/calendar/item/${encodeURIComponent(event.id)}`,
-    access: accessList([...invited, ...(organizer ? [organizer.id] : [])]),
-    recipients: attendees,
-    meta: {
-      meetingId,
-      calendarId,
-      eventId: event.id,
-      ...(seriesId ? { seriesId } : {}),
-      ...(event.iCalUId ? { iCalUId: event.iCalUId } : {}),
-      status,
-      startsAt: startsAt.toISOString(),
-      endsAt: endsAt.toISOString(),
-      ...(location ? { location } : {}),
-      ...(joinUrl ? { joinUrl } : {}),
-      responses,
-      organizerId: organizer?.id ?? null,
-      outsideOptInCount: outside.size,
-    },
-    segments: paragraphSegments(description),
-  });
-  const meeting = finishMeeting(path, {
-    id: meetingId,
+  const { item, meeting } = calendarEvent(ctx, path, {
+    meetingId,
     calendarId,
     eventId: event.id,
-    seriesId,
+    ...(seriesId ? { seriesId } : {}),
     title,
     description,
+    ...(location ? { location } : {}),
     startsAt,
     endsAt,
+    status,
     organizerId: organizer?.id ?? null,
     attendeeIds: attendees,
+    alsoInvited: invited,
     outsideOptInCount: outside.size,
-    status,
-    location,
-    sourceId: ctx.sourceId,
-    itemId: item.id,
+    locator: event.webLink ?? `https://outlook.office.com/calendar/item/${encodeURIComponent(event.id)}`,
+    providerMeta: { ...(event.iCalUId ? { iCalUId: event.iCalUId } : {}), ...(joinUrl ? { joinUrl } : {}), responses },
   });
   return unitOf(ctx, path, event, { items: [item], meetings: [meeting] });
 }

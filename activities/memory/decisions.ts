@@ -671,11 +671,12 @@ export class DecisionStore {
     return found.map(({ subjectKind, subjectId, itemId, position }) => ({ subjectKind, subjectId, itemId, position }));
   }
 
-  /** Open decisions and actions from before `until` that someone in `audience` may see. */
+  /** a stored decision as the judge compares it (a topic derived from its statement where none was stored) */
   #comparable(row: DecisionRow, quotes: string[]): ComparableDecision {
     return { id: row.id, statement: row.statement, topic: row.topic || this.#judge.topicOf(row.statement), decidedAt: new Date(row.decided_at), access: row.access, quotes };
   }
 
+  /** Open decisions and actions from before `until` that someone in `audience` may see. */
   async #openSubjects(until: Date, audience: string[]): Promise<(EvidenceSubject & { decisionId?: string })[]> {
     const decisions = await this.#db.query<{ id: string; statement: string; decider_id: string | null; owner_id: string | null; decided_at: Date; access: string[]; item_ids: string[] }>(
       `SELECT d.id, d.statement, d.decider_id, d.owner_id, d.decided_at, d.access,
@@ -770,8 +771,6 @@ async function quotesOf(sql: Sql, ids: string[]): Promise<Map<string, string[]>>
   for (const r of rows) out.set(r.decision_id, [...(out.get(r.decision_id) ?? []), r.quote]);
   return out;
 }
-
-
 
 async function insertSources(tx: Sql, kind: Kind, id: string, spans: SourceSpan[], via: string, access: string[]): Promise<void> {
   if (spans.length === 0) return;

@@ -108,6 +108,7 @@ export interface QuarantineRecord extends Quarantined {
 /** Hybrid search asks each side for this many candidates per requested hit, so fusion has overlap to work with. */
 const HYBRID_CANDIDATES_PER_HIT = 4;
 const HYBRID_MIN_CANDIDATES = 20;
+const hybridCandidates = (limit: number): number => Math.max(limit * HYBRID_CANDIDATES_PER_HIT, HYBRID_MIN_CANDIDATES);
 /** a shared read (searchHybridEach) reads this many times a view's candidates at most: enough where views overlap */
 const HYBRID_SHARED_POOL_FACTOR = 4;
 
@@ -546,7 +547,7 @@ export class MemoryStore {
   /** Full-text and vector hits fused by reciprocal rank (k = 60); `score` is the fused score. */
   async searchHybrid(query: string, filter: RetrievalFilter, limit: number): Promise<Hit[]> {
     if (limit <= 0) return [];
-    const candidates = Math.max(limit * HYBRID_CANDIDATES_PER_HIT, HYBRID_MIN_CANDIDATES);
+    const candidates = hybridCandidates(limit);
     const [text, vector] = await Promise.all([
       this.searchText(query, filter, candidates),
       this.searchVector(query, filter, candidates),
@@ -565,12 +566,12 @@ export class MemoryStore {
     const people = views.map((v) => visibleToOf({ visibleTo: [...v] }));
     if (limit <= 0) return people.map(() => []);
     if (people.length === 1) return [await this.searchHybrid(query, { ...filter, visibleTo: people[0]! }, limit)];
-    const candidates = Math.max(limit * HYBRID_CANDIDATES_PER_HIT, HYBRID_MIN_CANDIDATES);
+    const candidates = hybridCandidates(limit);
     const pool = candidates * Math.min(people.length, HYBRID_SHARED_POOL_FACTOR);
     const shared: RetrievalFilter = { ...filter, visibleTo: [...new Set(people.flat())], visibleToMatch: 'any' };
     const [text, vector] = await Promise.all([this.#searchText(query, shared, pool), this.searchVector(query, shared, pool)]);
     const access = new Map(text.map((h) => [h.itemId, new Set(h.access)]));
-    for (const [id, people] of await this.#accessOf([...new Set(vector.map((h) => h.itemId).filter((id) => !access.has(id)))])) access.set(id, people);
+    for (const [id, mayView] of await this.#accessOf([...new Set(vector.map((h) => h.itemId).filter((id) => !access.has(id)))])) access.set(id, mayView);
     const cut = async (hits: readonly Hit[], view: string[], alone: (f: RetrievalFilter, n: number) => Promise<Hit[]>): Promise<Hit[]> => {
       const seen = hits
         .filter((h) => view.every((p) => access.get(h.itemId)?.has(p) === true))

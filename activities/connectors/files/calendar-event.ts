@@ -13,6 +13,7 @@ export interface CalendarEventDraft {
   meetingId: string;
   calendarId: string;
   eventId: string;
+  /** the recurring series it belongs to; absent (or empty) for a one-off */
   seriesId?: string;
   title: string;
   description: string;

@@ -101,13 +101,19 @@ export class CoordinationGraph {
     return rows.map(edgeOf);
   }
 
-  /** everyone who took part in a conversation before `at` (authors and recipients), strongest first */
+  /**
+   * everyone who took part in a conversation before `at` (authors and recipients), strongest first. Authors are read
+   * from the items too: a message whose recipients nobody told us (a channel post, an archive without headers) still
+   * says its author took part, though it makes no interaction.
+   */
   async threadParticipants(threadId: string, q: EdgeQuery): Promise<Edge[]> {
     const { rows } = await this.sql.query<{ person_id: string; weight: number; count: string; recent: string; last: Date }>(
       `WITH p AS (
          SELECT from_id AS person_id, item_id, occurred_at FROM interactions WHERE thread_id = $1 AND occurred_at < $2
          UNION
          SELECT to_id, item_id, occurred_at FROM interactions WHERE thread_id = $1 AND occurred_at < $2
+         UNION
+         SELECT author_id, id, occurred_at FROM items WHERE thread_id = $1 AND occurred_at < $2 AND author_id IS NOT NULL
        )
        SELECT person_id, ${decayed('$2', '$3')} AS weight, count(DISTINCT item_id) AS count,
               count(DISTINCT item_id) FILTER (WHERE occurred_at >= $2::timestamptz - make_interval(days => $4)) AS recent,
@@ -120,14 +126,16 @@ export class CoordinationGraph {
 
   /**
    * the people on the latest message of a conversation before `at` that `viewer` may see (author and recipients): a
-   * reply goes, above all, to the people the message it answers went to
+   * reply goes, above all, to the people the message it answers went to. A message that names nobody but the viewer
+   * (their own post whose recipients are unknown) says nothing about whom to answer, so the one before it counts.
    */
   async latestInThread(threadId: string, at: Date, viewer: string): Promise<{ itemId: string; occurredAt: Date; people: string[] } | undefined> {
     const { rows } = await this.sql.query<{ id: string; occurred_at: Date; author_id: string | null; recipients: string[] }>(
       `SELECT i.id, i.occurred_at, i.author_id, i.recipients FROM items i
-       WHERE i.id = (SELECT x.item_id FROM interactions x JOIN items v ON v.id = x.item_id
-                     WHERE x.thread_id = $1 AND x.occurred_at < $2 AND v.access @> ARRAY[$3]::text[]
-                     ORDER BY x.occurred_at DESC, x.item_id LIMIT 1)`,
+       WHERE i.id = (SELECT v.id FROM items v
+                     WHERE v.thread_id = $1 AND v.occurred_at < $2 AND v.access @> ARRAY[$3]::text[]
+                       AND (v.author_id <> $3 OR EXISTS (SELECT 1 FROM unnest(v.recipients) AS r(id) WHERE r.id <> $3))
+                     ORDER BY v.occurred_at DESC, v.id LIMIT 1)`,
       [threadId, at, viewer.trim().toLowerCase()],
     );
     const r = rows[0];

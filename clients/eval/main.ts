@@ -156,9 +156,10 @@ export function program(): Command {
     .option('--limit <n>', 'only the first n test messages', positiveInt)
     .option('--split <split>', 'test (the given test messages) or validation (the last tenth of the history)', splitName, 'test')
     .option('--store <dir>', 'keep the loaded history in this PGlite directory and reuse it on later runs')
+    .option('--isolated', 'route each test message against the history alone (by default each is stored, without its recipients, once routed)')
     .action(async (opts: RoutingEvalOptions) => {
       const result = await runRoutingEval(opts, opts.json ? undefined : (line) => process.stderr.write(`${line}\n`));
-      if (opts.json) process.stdout.write(`${JSON.stringify({ metrics: { ...result.metrics, split: result.split, timing_ms: result.timing }, baseline: result.baseline, predictions: result.predictions })}\n`);
+      if (opts.json) process.stdout.write(`${JSON.stringify({ metrics: { ...result.metrics, split: result.split, protocol: result.protocol, timing_ms: result.timing }, baseline: result.baseline, predictions: result.predictions })}\n`);
       else process.stdout.write(routingReport(result));
     });
   return cmd;

@@ -15,9 +15,11 @@ import type { Db } from '../../activities/memory/ports';
 import { MemoryStore } from '../../activities/memory/store';
 import { chooseVectorIndex } from '../../activities/memory/vector-index';
 import { Item, PersonId, type Person } from '../../schemas/entities';
-import { recipientsOf, type HistoryMessage } from './routing-data';
+import { recipientsOf, type HistoryMessage, type TestQuery } from './routing-data';
 
 export const ROUTING_SOURCE_ID = 'eval-mail';
+/** the test messages, stored one by one as they are routed (recipients unknown), as the service would see them arrive */
+export const STREAM_SOURCE_ID = 'eval-stream';
 const UNIT_SIZE = 500;
 
 export interface LoadedHistory {
@@ -120,4 +122,39 @@ export async function loadHistory(history: readonly HistoryMessage[], options: L
     await db.close();
     throw error;
   }
+}
+
+/**
+ * A test message after it was routed, as a connector would store it — with what the protocol gives of it (sender,
+ * date, subject, body) and no recipients, which it does not give: later messages of its conversation then see that
+ * its sender took part, exactly as the running service sees a conversation grow. Everything routing reads is "as of"
+ * a message's date, so a message never sees itself or anything after it.
+ */
+export async function recordRouted(store: MemoryStore, q: TestQuery): Promise<void> {
+  if (!validAddress(q.sender)) return;
+  const threadId = subjectThreadKey(q.subject);
+  const item = Item.parse({
+    id: itemIdFor(STREAM_SOURCE_ID, q.id),
+    sourceId: STREAM_SOURCE_ID,
+    externalId: q.id,
+    kind: 'email',
+    title: q.subject,
+    body: q.body,
+    authorId: q.sender,
+    occurredAt: q.date,
+    ...(threadId ? { threadId } : {}),
+    locator: `mid:${q.id}`,
+    access: [q.sender],
+    recipients: [],
+    meta: { subject: q.subject },
+    segments: [],
+    contentHash: createHash('sha256').update(JSON.stringify([q.id, q.subject, q.body])).digest('hex'),
+  });
+  await store.storeUnit(STREAM_SOURCE_ID, { path: `stream/${q.id}`, fileHash: item.contentHash, people: [], items: [item], meetings: [] });
+}
+
+/** Forgets the test messages an earlier run stored (a kept store), so every run replays them from the start. */
+export async function forgetRouted(store: MemoryStore): Promise<void> {
+  await store.upsertSource({ id: STREAM_SOURCE_ID, kind: 'eval', config: {} });
+  for (const unitPath of (await store.fileHashes(STREAM_SOURCE_ID)).keys()) await store.removeUnit(STREAM_SOURCE_ID, unitPath);
 }

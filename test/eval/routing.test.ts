@@ -143,3 +143,54 @@ describe('npm run eval -- routing', () => {
     RUN_TIMEOUT_MS,
   );
 });
+
+describe('npm run eval -- routing, test messages as a stream', () => {
+  // Bob starts a conversation after the history ends; Alice answers it. Only the stream tells that Bob took part.
+  const opened = { id: '<s1@example.org>', sender: BOB, date: day(40), subject: '[PATCH] spi: add a loopback mode', body: 'Adds a loopback mode to the SPI core.' };
+  const answer = { id: '<s2@example.org>', sender: ALICE, date: day(41), subject: 'Re: [PATCH] spi: add a loopback mode', body: 'Looks good to me.' };
+  let dir: string;
+  let kept: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'mycelium-routing-stream-'));
+    kept = await mkdtemp(join(tmpdir(), 'mycelium-routing-kept-'));
+    await writeFile(join(dir, 'history.jsonl'), jsonl(history()));
+    // listed answer first: the eval routes by date, not by line
+    await writeFile(join(dir, 'test_queries.jsonl'), jsonl([answer, opened]));
+    await writeFile(join(dir, 'test_gold.jsonl'), jsonl([
+      { id: answer.id, recipients: [BOB, MARK, SPI_LIST] },
+      { id: opened.id, recipients: [MARK, SPI_LIST] },
+    ]));
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+    await rm(kept, { recursive: true, force: true });
+  });
+
+  type Out = { metrics: { protocol: string }; predictions: { id: string; ranked: string[] }[] };
+  const rankedFor = (out: Out, id: string) => out.predictions.find((p) => p.id === id)!.ranked;
+
+  it(
+    'an answer to a conversation begun after the history goes to whoever began it; --isolated does not know them; a kept store replays the same',
+    async () => {
+      const streamed = await evalCli('routing', '--data', dir, '--json', '--store', kept);
+      expect(streamed.code).toBe(0);
+      const out = JSON.parse(streamed.stdout) as Out;
+      expect(out.metrics.protocol).toBe('stream');
+      expect(out.predictions.map((p) => p.id)).toEqual([answer.id, opened.id]);
+      expect(rankedFor(out, answer.id)[0]).toBe(BOB);
+      // the conversation's opener was routed before it existed: nobody from it
+      expect(rankedFor(out, opened.id)).not.toContain(ALICE);
+
+      // the kept store holds the first run's stream: an isolated run forgets it first
+      const isolated = JSON.parse((await evalCli('routing', '--data', dir, '--json', '--isolated', '--store', kept)).stdout) as Out;
+      expect(isolated.metrics.protocol).toBe('isolated');
+      expect(rankedFor(isolated, answer.id)).not.toContain(BOB);
+
+      const again = JSON.parse((await evalCli('routing', '--data', dir, '--json', '--store', kept)).stdout) as Out;
+      expect(again.predictions).toEqual(out.predictions);
+    },
+    3 * RUN_TIMEOUT_MS,
+  );
+});

@@ -128,6 +128,25 @@ describe.each(DB_FLAVORS)('coordination graph on %s', (flavor) => {
     expect(await graph.latestInThread('thread-spi', at(-1), ANA)).toBeUndefined();
     expect(await graph.latestInThread('no-such-thread', at(DAY_H), ANA)).toBeUndefined();
   });
+
+  it('counts the author of a message whose recipients are unknown as taking part, and skips the viewer’s own such message as the one to answer', async () => {
+    // Cy's and then Ana's posts to the conversation name no recipients (an archive that kept only the sender)
+    const cyPost = item('post-cy', { kind: 'email', authorId: CY, recipients: [], access: [ANA, CY], threadId: 'thread-spi', occurredAt: at(3) });
+    const anaPost = item('post-ana', { kind: 'email', authorId: ANA, recipients: [], access: [ANA], threadId: 'thread-spi', occurredAt: at(4) });
+    await store.storeUnit('src', unit('mail-and-posts', { items: [email, cyPost, anaPost] }));
+
+    expect(await rowsOf(database.db, `item_id LIKE 'post-%'`)).toEqual([]);
+    const participants = await graph.threadParticipants('thread-spi', query());
+    expect(participants.map((e) => [e.personId, e.count]).sort()).toEqual([
+      [ANA, 2],
+      [BEN, 1],
+      [CY, 2],
+    ]);
+    // for Ana, her own post says nothing about whom to answer: Cy's post before it does
+    expect(await graph.latestInThread('thread-spi', at(DAY_H), ANA)).toEqual({ itemId: cyPost.id, occurredAt: cyPost.occurredAt, people: [CY] });
+    // Cy may not see Ana's post, and takes their own post to name nobody else either: Ana's email is the one
+    expect((await graph.latestInThread('thread-spi', at(DAY_H), CY))?.itemId).toBe(email.id);
+  });
 });
 
 describe.each(DB_FLAVORS)('migration 007 on %s', (flavor) => {

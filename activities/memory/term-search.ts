@@ -57,6 +57,8 @@ const ZETA_2 = Math.PI ** 2 / 6;
 export interface TermSearchScope {
   /** only items this person wrote */
   authorId?: string;
+  /** only items that went to someone besides their author (a post whose recipients are unknown names nobody) */
+  addressed?: boolean;
 }
 
 export interface ItemHit {
@@ -114,7 +116,7 @@ export class TermStatistics {
 }
 
 /** what the filter and the score read of a matched item */
-const LOOKUP_COLUMNS = 'i.id, i.body, i.access, i.kind, i.thread_id, i.occurred_at, i.author_id';
+const LOOKUP_COLUMNS = 'i.id, i.body, i.access, i.kind, i.thread_id, i.occurred_at, i.author_id, i.recipients';
 
 /** one search of a batch (searchWeightedTermsEach): its words, how many items it wants, and its scope */
 export interface WeightedTermSearch {
@@ -203,8 +205,8 @@ export async function searchWeightedTermsEach(
   const damping = params.add(options.lengthDamping);
   const where = retrievalConditions(filter, { access: 'i.access', kind: 'i.kind', itemId: 'i.id', threadId: 'i.thread_id', occurredAt: 'i.occurred_at' }, params);
   const ranked = asked.map((i, j) => {
-    const author = searches[i]!.scope?.authorId;
-    return `(SELECT ${i} AS search, id AS item_id, s${j} AS score FROM scored WHERE s${j} > 0${author ? ` AND author_id = ${params.add(author)}` : ''}
+    const { authorId: author, addressed } = searches[i]!.scope ?? {};
+    return `(SELECT ${i} AS search, id AS item_id, s${j} AS score FROM scored WHERE s${j} > 0${author ? ` AND author_id = ${params.add(author)}` : ''}${addressed ? ' AND addressed' : ''}
        ORDER BY s${j} DESC, id LIMIT ${params.add(searches[i]!.limit)})`;
   });
   // The matched items are summed first, then each one's item row is read by primary key and filtered (LATERAL; its
@@ -218,7 +220,8 @@ export async function searchWeightedTermsEach(
        SELECT c.item_id, ${perWord.join(', ')} FROM chunks c WHERE c.tsv @@ (${words.join(' || ')})${opening}),
      per_item AS MATERIALIZED (SELECT item_id, ${itemScores.map((e, j) => `${e} AS w${j}`).join(', ')} FROM matched GROUP BY item_id),
      scored AS MATERIALIZED (
-       SELECT i.id, i.author_id, ${asked.map((_, j) => `m.w${j} / power(greatest(${readLength}, 200)::float8, ${damping}) AS s${j}`).join(', ')}
+       SELECT i.id, i.author_id, EXISTS (SELECT 1 FROM unnest(i.recipients) AS r(id) WHERE r.id IS DISTINCT FROM i.author_id) AS addressed,
+              ${asked.map((_, j) => `m.w${j} / power(greatest(${readLength}, 200)::float8, ${damping}) AS s${j}`).join(', ')}
        FROM per_item m
        CROSS JOIN LATERAL (SELECT ${LOOKUP_COLUMNS} FROM items i WHERE i.id = m.item_id LIMIT 1) i
        WHERE ${where})

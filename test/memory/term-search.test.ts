@@ -13,8 +13,9 @@ import { ANA, at, BEN, CY, item } from './fixtures';
 // "patch" is on every item; "gqspi" on one only; "clock" on two
 const corpus: Item[] = [
   item('rare', { body: 'patch: zynqmp gqspi fix the build', access: [ANA, BEN], occurredAt: at(1) }),
-  item('clock-1', { body: 'patch: clock rate for the controller', access: [ANA, BEN, CY], occurredAt: at(2) }),
-  item('clock-2', { body: 'patch: clock gating on suspend', access: [ANA, BEN, CY], occurredAt: at(3) }),
+  // sent to Ben; the other clock item names only its author as recipient, the rest none
+  item('clock-1', { body: 'patch: clock rate for the controller', access: [ANA, BEN, CY], recipients: [BEN], occurredAt: at(2) }),
+  item('clock-2', { body: 'patch: clock gating on suspend', access: [ANA, BEN, CY], recipients: [ANA], occurredAt: at(3) }),
   item('common-1', { body: 'patch: typo in a comment', access: [ANA, BEN, CY], occurredAt: at(4) }),
   item('common-2', { body: 'patch: whitespace', access: [ANA, BEN, CY], occurredAt: at(5) }),
   item('private', { body: 'patch: gqspi secret board bring-up', access: [CY], occurredAt: at(6) }),
@@ -65,11 +66,19 @@ describe.each(DB_FLAVORS)('searchWeightedTerms on %s', (flavor) => {
     expect(byAna.map((h) => h.itemId).sort()).toEqual(all.map((h) => h.itemId).sort());
   });
 
+  it('narrows to items that went to someone besides their author when asked', async () => {
+    const addressed = await world.store.searchWeightedTerms([{ word: 'clock', weight: 1 }], { visibleTo: [ANA] }, 10, { addressed: true });
+    expect(addressed.map((h) => h.itemId)).toEqual([corpus[1]!.id]);
+    const ownAddressed = await world.store.searchWeightedTerms([{ word: 'clock', weight: 1 }], { visibleTo: [ANA] }, 10, { authorId: ANA, addressed: true });
+    expect(ownAddressed).toEqual(addressed);
+  });
+
   it('answers several searches in one scan exactly as it answers each apart: hits, scores, scopes and limits', async () => {
     const opts = { ...DEFAULT_TERM_SEARCH, minDocCap: 4 }; // "patch" (on every chunk) is common here, as at scale
     const searches = [
       { terms: [{ word: 'clock', weight: 2 }, { word: 'gqspi', weight: 1 }, { word: 'patch', weight: 1 }], limit: 10 },
       { terms: [{ word: 'clock', weight: 2 }, { word: 'gqspi', weight: 1 }], limit: 10, scope: { authorId: BEN } },
+      { terms: [{ word: 'clock', weight: 1 }, { word: 'controller', weight: 1 }], limit: 10, scope: { authorId: ANA, addressed: true } },
       { terms: [{ word: 'gating', weight: 1 }, { word: 'rate', weight: 3 }, { word: 'whitespace', weight: 1 }], limit: 2 },
       { terms: [], limit: 5 },
       { terms: [{ word: 'typo', weight: 1 }], limit: 0 },
@@ -82,8 +91,9 @@ describe.each(DB_FLAVORS)('searchWeightedTerms on %s', (flavor) => {
       }
     }
     // the searches really differ (this is not one answer repeated)
-    const [all, bens, subject] = await world.store.searchWeightedTermsEach(searches, { visibleTo: [ANA] }, opts);
+    const [all, bens, addressed, subject] = await world.store.searchWeightedTermsEach(searches, { visibleTo: [ANA] }, opts);
     expect(all!.length).toBeGreaterThan(2);
+    expect(addressed!.map((h) => h.itemId)).toEqual([corpus[1]!.id]);
     expect(subject).toHaveLength(2);
     expect(bens).toEqual([]); // Ben wrote none of them (the fixture's author is Ana)
   });

@@ -86,7 +86,7 @@ export async function gatherEvidence(reads: RoutingReads, subject: RoutingSubjec
   // the similar items (the subject's words, the asker's own items, the title's words), searched in one scan
   const searches: WeightedTermSearch[] = [
     { terms: config.weights.similar ? terms : [], limit: config.similarItems },
-    { terms: config.weights.askerSimilar ? terms : [], limit: config.askerSimilarItems, scope: { authorId: asker } },
+    { terms: config.weights.askerSimilar ? terms : [], limit: config.askerSimilarItems, scope: { authorId: asker, addressed: true } },
     { terms: config.weights.similarSubject ? subjectTerms : [], limit: config.similarSubjectItems },
   ];
   const [wroteTo, wroteToAsker, conversation, latest, similar] = await Promise.all([

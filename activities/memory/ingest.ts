@@ -7,7 +7,7 @@
  * re-reads the stored state under row locks and decides for real; an item that only turns out
  * to need vectors at that point (a concurrent writer changed it) is embedded inside.
  */
-import { chunkItem, type ChunkDraft } from '../intelligence/chunking';
+import { chunkItem, type ChunkDraft } from './chunking';
 import { type Item, ParsedUnit } from '../../schemas/entities';
 import { recordInteractionsIn } from './coordination';
 import { forgetHeldBackIn, recordHeldBackManyIn, upsertPeopleIn, type HeldBackEntry } from './people';

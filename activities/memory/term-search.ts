@@ -8,7 +8,7 @@
  * left out (it cannot tell items apart and would make the match scan everything). They are counted over all
  * chunks, not only the ones the asker may see: a word's weight says how common it is, never where.
  */
-import { MAX_CHUNK_CHARS } from '../intelligence/chunking';
+import { MAX_CHUNK_CHARS } from './chunking';
 import { commonWordCap } from './full-text-match';
 import { retrievalConditions, SqlParams } from './filters';
 import type { RetrievalFilter, Sql } from './ports';

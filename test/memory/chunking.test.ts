@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chunkItem, MAX_CHUNK_CHARS, packParagraphs } from '../../activities/intelligence/chunking';
+import { chunkItem, MAX_CHUNK_CHARS, packParagraphs } from '../../activities/memory/chunking';
 import { ANA, BEN, item } from './fixtures';
 
 const words = (text: string) => text.split(/\s+/).filter(Boolean);

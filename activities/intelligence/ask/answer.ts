@@ -13,7 +13,7 @@
  *      locally extractive (extractive.ts), a model later, through the same port.
  */
 import type { Item, PersonId } from '../../../schemas/entities';
-import { chunkItem } from '../chunking';
+import { chunkItem } from '../../memory/chunking';
 import { RRF_K } from '../../memory/fusion';
 import type { Hit, RetrievalFilter } from '../../memory/ports';
 import type { MemoryStore } from '../../memory/store';

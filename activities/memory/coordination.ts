@@ -126,21 +126,30 @@ export class CoordinationGraph {
 
   /**
    * the people on the latest message of a conversation before `at` that `viewer` may see (author and recipients): a
-   * reply goes, above all, to the people the message it answers went to. A message that names nobody but the viewer
-   * (their own post whose recipients are unknown) says nothing about whom to answer, so the one before it counts.
+   * reply goes, above all, to the people the message it answers went to. A message whose recipients are unknown (it
+   * names none: an archive that kept only the sender) is taken to have gone where the conversation's last addressed
+   * message went — a reply keeps the recipients of what it answers — and one that names nobody but the viewer (their
+   * own such post) says nothing about whom to answer, so the one before it counts.
    */
   async latestInThread(threadId: string, at: Date, viewer: string): Promise<{ itemId: string; occurredAt: Date; people: string[] } | undefined> {
-    const { rows } = await this.sql.query<{ id: string; occurred_at: Date; author_id: string | null; recipients: string[] }>(
-      `SELECT i.id, i.occurred_at, i.author_id, i.recipients FROM items i
-       WHERE i.id = (SELECT v.id FROM items v
-                     WHERE v.thread_id = $1 AND v.occurred_at < $2 AND v.access @> ARRAY[$3]::text[]
-                       AND (v.author_id <> $3 OR EXISTS (SELECT 1 FROM unnest(v.recipients) AS r(id) WHERE r.id <> $3))
-                     ORDER BY v.occurred_at DESC, v.id LIMIT 1)`,
+    const { rows } = await this.sql.query<{ id: string; occurred_at: Date; author_id: string | null; recipients: string[]; lent: string[] | null }>(
+      `WITH visible AS (
+         SELECT v.id, v.occurred_at, v.author_id, v.recipients,
+                EXISTS (SELECT 1 FROM unnest(v.recipients) AS r(id) WHERE r.id IS DISTINCT FROM v.author_id) AS addressed
+         FROM items v WHERE v.thread_id = $1 AND v.occurred_at < $2 AND v.access @> ARRAY[$3]::text[]),
+       latest AS (
+         SELECT * FROM visible
+         WHERE author_id IS DISTINCT FROM $3 OR EXISTS (SELECT 1 FROM unnest(recipients) AS r(id) WHERE r.id <> $3)
+         ORDER BY occurred_at DESC, id LIMIT 1),
+       known AS (SELECT * FROM visible WHERE addressed ORDER BY occurred_at DESC, id LIMIT 1)
+       SELECT l.id, l.occurred_at, l.author_id, l.recipients,
+              CASE WHEN l.addressed THEN NULL ELSE array_remove(array_prepend(k.author_id, k.recipients), NULL) END AS lent
+       FROM latest l LEFT JOIN known k ON true`,
       [threadId, at, viewer.trim().toLowerCase()],
     );
     const r = rows[0];
     if (!r) return undefined;
-    return { itemId: r.id, occurredAt: new Date(r.occurred_at), people: [...new Set([...(r.author_id ? [r.author_id] : []), ...r.recipients])] };
+    return { itemId: r.id, occurredAt: new Date(r.occurred_at), people: [...new Set([...(r.author_id ? [r.author_id] : []), ...r.recipients, ...(r.lent ?? [])])] };
   }
 
   /** the people on each of these items (author and recipients), for content evidence */

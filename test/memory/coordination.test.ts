@@ -129,7 +129,7 @@ describe.each(DB_FLAVORS)('coordination graph on %s', (flavor) => {
     expect(await graph.latestInThread('no-such-thread', at(DAY_H), ANA)).toBeUndefined();
   });
 
-  it('counts the author of a message whose recipients are unknown as taking part, and skips the viewer’s own such message as the one to answer', async () => {
+  it('counts the author of a message whose recipients are unknown as taking part, lends it the recipients of the last addressed message, and skips the viewer’s own such message as the one to answer', async () => {
     // Cy's and then Ana's posts to the conversation name no recipients (an archive that kept only the sender)
     const cyPost = item('post-cy', { kind: 'email', authorId: CY, recipients: [], access: [ANA, CY], threadId: 'thread-spi', occurredAt: at(3) });
     const anaPost = item('post-ana', { kind: 'email', authorId: ANA, recipients: [], access: [ANA], threadId: 'thread-spi', occurredAt: at(4) });
@@ -142,8 +142,9 @@ describe.each(DB_FLAVORS)('coordination graph on %s', (flavor) => {
       [BEN, 1],
       [CY, 2],
     ]);
-    // for Ana, her own post says nothing about whom to answer: Cy's post before it does
-    expect(await graph.latestInThread('thread-spi', at(DAY_H), ANA)).toEqual({ itemId: cyPost.id, occurredAt: cyPost.occurredAt, people: [CY] });
+    // for Ana, her own post says nothing about whom to answer: Cy's post before it does, and went (as far as anyone
+    // knows) where the last addressed message of the conversation went
+    expect(await graph.latestInThread('thread-spi', at(DAY_H), ANA)).toEqual({ itemId: cyPost.id, occurredAt: cyPost.occurredAt, people: [CY, ANA, BEN] });
     // Cy may not see Ana's post, and takes their own post to name nobody else either: Ana's email is the one
     expect((await graph.latestInThread('thread-spi', at(DAY_H), CY))?.itemId).toBe(email.id);
   });

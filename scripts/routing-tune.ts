@@ -21,7 +21,7 @@ import { routingConfig, type RoutingConfig } from '../config/routing';
 import { averagePrecisionAt } from '../clients/eval/routing-metrics';
 import { loadRoutingData } from '../clients/eval/routing-data';
 import { routingReadsOf, routingSubjectOf, validationSplit } from '../clients/eval/routing';
-import { loadHistory } from '../clients/eval/routing-store';
+import { forgetRouted, loadHistory, recordRouted } from '../clients/eval/routing-store';
 
 interface DumpedQuery {
   id: string;
@@ -45,8 +45,12 @@ async function dump(opts: { data: string; store: string; limit?: string; offset?
   const reads = routingReadsOf(loaded);
   const out = createWriteStream(opts.out);
   try {
+    // as the eval does: each message is stored (without its recipients) once routed, so later ones see it
+    await forgetRouted(loaded.store);
+    for (const q of data.queries.slice(0, offset)) await recordRouted(loaded.store, q);
     for (const [i, q] of queries.entries()) {
       const found = await gatherEvidence(reads, routingSubjectOf(q), allOn);
+      await recordRouted(loaded.store, q);
       found.delete(q.sender);
       const candidates = Object.fromEntries([...found].map(([p, c]) => [p, Object.fromEntries(c.parts)]));
       out.write(`${JSON.stringify({ id: q.id, gold: data.gold.get(q.id) ?? [], candidates } satisfies DumpedQuery)}\n`);

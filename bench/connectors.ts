@@ -33,6 +33,7 @@ import { syncWorkflowId } from '../workflows/ids';
 import { SYNC_WORKFLOW_TYPE, type SyncResult, type SyncSource } from '../workflows/sync-defs';
 import { startFakeGoogleApi, type FakeGoogleApi } from '../test/support/fake-google-api';
 import { startFakeSlackApi, type FakeSlackApi } from '../test/support/fake-slack-api';
+import { workflowResult } from '../clients/client/temporal';
 
 const positive = (v: string): number => {
   const n = Number(v);
@@ -89,7 +90,7 @@ async function runSync(stack: Stack, sourceId: string): Promise<{ result: SyncRe
     taskQueue: stack.taskQueue,
     args: [{ sourceId, immediate: true }],
   });
-  const result = await handle.result();
+  const result = await workflowResult(handle);
   const workflowSeconds = (performance.now() - started) / 1000;
   // ingest alone: from the first page activity scheduled to the last one completed
   const events = (await handle.fetchHistory()).events ?? [];

@@ -12,7 +12,7 @@ import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker
 import type { Logger } from 'pino';
 import type { Embedder } from '../activities/memory/ports';
 import type { Item, Meeting, ParsedUnit, Person } from '../schemas/entities';
-import { ensureMeetingHasContext } from '../clients/client/temporal';
+import { ensureMeetingHasContext, workflowResult } from '../clients/client/temporal';
 import { meetingWorkflowId, notifyWorkflowId } from '../workflows/ids';
 import { projectRoot } from '../infra/paths';
 import { workerOptionsOf, workerTuning } from '../workers/scaling';
@@ -62,7 +62,7 @@ export async function runP1(o: P1Options): Promise<BenchOutcome> {
     const runOurs = (batch: Meeting[], tag: string) =>
       startAndAwait(batch, o.concurrency, async (m) => {
         const handle = await ensureMeetingHasContext(o.temporal.client, { meetingId: m.id, startsAt, attendeeIds: m.attendeeIds }, { taskQueue: stack.taskQueue });
-        const result = (await o.temporal.client.workflow.getHandle(meetingWorkflowId(m.id), handle.signaledRunId).result()) as { outcome: string };
+        const result = (await workflowResult(o.temporal.client.workflow.getHandle(meetingWorkflowId(m.id), handle.signaledRunId))) as { outcome: string };
         if (result.outcome !== 'delivered') throw new Error(`${tag}: meeting ${m.id} ended ${result.outcome}`);
       });
     const runNoop = (batch: Meeting[], tag: string) =>
@@ -74,7 +74,7 @@ export async function runP1(o: P1Options): Promise<BenchOutcome> {
           signal: noopSignal,
           signalArgs: [{ startsAt }],
         });
-        await o.temporal.client.workflow.getHandle(handle.workflowId, handle.signaledRunId).result();
+        await workflowResult(o.temporal.client.workflow.getHandle(handle.workflowId, handle.signaledRunId));
       });
 
     // warm both workers (bundles loaded, caches and connections up) on meetings not measured
@@ -133,7 +133,7 @@ export async function runP1(o: P1Options): Promise<BenchOutcome> {
 /** Waits for the notify run of every brief stored so far (however it ended). */
 async function settleNotifyRuns(db: BenchStack['db'], client: BenchTemporal['client']): Promise<void> {
   const { rows } = await db.query<{ id: string }>('SELECT id FROM briefs');
-  await Promise.all(rows.map((r) => client.workflow.getHandle(notifyWorkflowId(`brief:${r.id}`)).result().catch(() => undefined)));
+  await Promise.all(rows.map((r) => workflowResult(client.workflow.getHandle(notifyWorkflowId(`brief:${r.id}`))).catch(() => undefined)));
 }
 
 /** Starts every item (at most `concurrency` starts at once) and resolves when every run has finished. */

@@ -28,6 +28,7 @@ import { openBenchDb, PrecomputedVectorEmbedder, selectEmbedder, selectVectorInd
 import { say, table, timed, type BenchOutcome } from './support/report';
 import { writeSlackTeam } from './support/team';
 import { openBenchStack, type BenchTemporal } from './support/world';
+import { workflowResult } from '../clients/client/temporal';
 
 export interface P2Options {
   sizes: number[];
@@ -138,7 +139,7 @@ async function once(o: P2Options, dir: string, size: number, files: number, embe
         await handle.terminate(`P2: ingest measured; extraction is skipped above ${wholeSyncMax(o).toLocaleString('en-US')} items`);
         return { handle, inserted: await countItems(stack.db, sourceId) };
       }
-      const result: SyncResult = await handle.result();
+      const result: SyncResult = await workflowResult(handle);
       if (result.quarantined.length > 0) throw new Error(`P2: the sync quarantined ${result.quarantined.length} files: ${result.quarantined[0]!.reason}`);
       return { handle, inserted: result.inserted };
     });

@@ -9,6 +9,7 @@ import type { Urgency } from '../schemas/routing';
 import type { NotifyInput, NotifyPlan, NotifyResult, NotifyStakeholders } from '../workflows/notify-defs';
 import { NotFoundError, UserError } from './registry/errors';
 import type { Stack } from './runtime';
+import { workflowResult } from './client/temporal';
 
 export function notifyRequest(askerId: string, about: { decisionId: string } | { text: string; title?: string; urgency?: Urgency }): NotifyInput {
   if ('decisionId' in about) {
@@ -39,7 +40,7 @@ export async function sendNotification(stack: Stack, request: NotifyInput, timeo
     timer = setTimeout(() => reject(new UserError(`notify: ${workflowId} did not finish within ${timeoutMs / 1000}s — is a worker running (\`myc dev\`)? It goes on; see it in the Temporal UI`)), timeoutMs);
   });
   try {
-    return await Promise.race([handle.result(), late]);
+    return await Promise.race([workflowResult(handle), late]);
   } finally {
     clearTimeout(timer);
   }

@@ -20,6 +20,7 @@ export { UserError } from './registry/errors';
 import { ingestOperation } from './registry/ops/ingest';
 import { meetingsOperation } from './registry/ops/meetings';
 import { SearchRequest } from './registry/ops/memory';
+import { workflowResult } from './client/temporal';
 
 // The registry's input schemas, so that a direct call (demo, eval, tests) validates as every surface does;
 // a direct call names its reader itself (`as`), where a surface takes it from the token.
@@ -55,7 +56,7 @@ export async function ingest(
   });
   const poll = onProgress ? pollProgress(handle, onProgress) : undefined;
   try {
-    const result = await handle.result();
+    const result = await workflowResult(handle);
     onProgress?.({ phase: 'done', total: result.files, done: result.files });
     return { sourceId, workflowId, runId: handle.firstExecutionRunId, result };
   } finally {

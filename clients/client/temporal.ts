@@ -3,7 +3,7 @@
  * exactly as Mycelium itself does — workflow type names and signal definitions come from the
  * workflows' definition modules, never from their implementations.
  */
-import type { Client, WorkflowHandleWithSignaledRunId } from '@temporalio/client';
+import { isGrpcDeadlineError, type Client, type WorkflowHandleWithSignaledRunId } from '@temporalio/client';
 import { temporalConfig } from '../../temporal.config';
 import { followUpWorkflowId, meetingWorkflowId } from '../../workflows/ids';
 import { signalMeetingWorkflow } from '../../activities/meeting-requests';
@@ -66,3 +66,21 @@ export function followUpStatus(client: Client, kind: 'decision' | 'action', id: 
 }
 
 export { FOLLOW_UP_WORKFLOW_TYPE, MEETING_WORKFLOW_TYPE, SYNC_WORKFLOW_TYPE };
+
+/** How many server-side long-poll deadlines in a row a wait sits through before it gives up. */
+const MAX_LONG_POLL_DEADLINES = 30;
+
+/**
+ * A run's result, waiting through the deadlines a busy server answers a long poll with (DEADLINE_EXCEEDED where an
+ * idle one would send an empty page, and the SDK does not ask again): the run is still going, so ask again. Any
+ * other failure is the run's own, and a server that keeps timing out is given up on after a bounded number of asks.
+ */
+export async function workflowResult<T>(handle: { result(): Promise<T> }): Promise<T> {
+  for (let deadlines = 0; ; deadlines += 1) {
+    try {
+      return await handle.result();
+    } catch (error) {
+      if (!isGrpcDeadlineError(error) || deadlines + 1 >= MAX_LONG_POLL_DEADLINES) throw error;
+    }
+  }
+}

@@ -78,6 +78,9 @@ export interface EdgeQuery {
   limit: number;
 }
 
+/** the item (by its alias) went to someone besides its author: its recipients are known */
+const addressed = (item: string) => `EXISTS (SELECT 1 FROM unnest(${item}.recipients) AS r(id) WHERE r.id IS DISTINCT FROM ${item}.author_id)`;
+
 const decayed = (at: string, half: string) =>
   `sum(power(2::float8, -extract(epoch FROM (${at}::timestamptz - occurred_at)) / (86400.0 * ${half})))`;
 
@@ -104,7 +107,9 @@ export class CoordinationGraph {
   /**
    * everyone who took part in a conversation before `at` (authors and recipients), strongest first. Authors are read
    * from the items too: a message whose recipients nobody told us (a channel post, an archive without headers) still
-   * says its author took part, though it makes no interaction.
+   * says its author took part, though it makes no interaction — and, as in latestInThread, it is taken to have gone
+   * where the conversation's last addressed message before it went, so a conversation that goes on keeps its people
+   * current instead of fading behind its newest author.
    */
   async threadParticipants(threadId: string, q: EdgeQuery): Promise<Edge[]> {
     const { rows } = await this.sql.query<{ person_id: string; weight: number; count: string; recent: string; last: Date }>(
@@ -114,6 +119,15 @@ export class CoordinationGraph {
          SELECT to_id, item_id, occurred_at FROM interactions WHERE thread_id = $1 AND occurred_at < $2
          UNION
          SELECT author_id, id, occurred_at FROM items WHERE thread_id = $1 AND occurred_at < $2 AND author_id IS NOT NULL
+         UNION
+         SELECT lent.person_id, u.id, u.occurred_at
+         FROM items u
+         CROSS JOIN LATERAL (
+           SELECT k.author_id, k.recipients FROM items k
+           WHERE k.thread_id = $1 AND k.occurred_at <= u.occurred_at AND k.id <> u.id AND ${addressed('k')}
+           ORDER BY k.occurred_at DESC, k.id LIMIT 1) k
+         CROSS JOIN LATERAL unnest(array_prepend(k.author_id, k.recipients)) AS lent(person_id)
+         WHERE u.thread_id = $1 AND u.occurred_at < $2 AND NOT ${addressed('u')} AND lent.person_id IS NOT NULL
        )
        SELECT person_id, ${decayed('$2', '$3')} AS weight, count(DISTINCT item_id) AS count,
               count(DISTINCT item_id) FILTER (WHERE occurred_at >= $2::timestamptz - make_interval(days => $4)) AS recent,
@@ -135,7 +149,7 @@ export class CoordinationGraph {
     const { rows } = await this.sql.query<{ id: string; occurred_at: Date; author_id: string | null; recipients: string[]; lent: string[] | null }>(
       `WITH visible AS (
          SELECT v.id, v.occurred_at, v.author_id, v.recipients,
-                EXISTS (SELECT 1 FROM unnest(v.recipients) AS r(id) WHERE r.id IS DISTINCT FROM v.author_id) AS addressed
+                ${addressed('v')} AS addressed
          FROM items v WHERE v.thread_id = $1 AND v.occurred_at < $2 AND v.access @> ARRAY[$3]::text[]),
        latest AS (
          SELECT * FROM visible

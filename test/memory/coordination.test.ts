@@ -136,12 +136,17 @@ describe.each(DB_FLAVORS)('coordination graph on %s', (flavor) => {
     await store.storeUnit('src', unit('mail-and-posts', { items: [email, cyPost, anaPost] }));
 
     expect(await rowsOf(database.db, `item_id LIKE 'post-%'`)).toEqual([]);
+    // each post is taken to have gone where the email before it went: Ana, Ben and Cy are on all three
     const participants = await graph.threadParticipants('thread-spi', query());
     expect(participants.map((e) => [e.personId, e.count]).sort()).toEqual([
-      [ANA, 2],
-      [BEN, 1],
-      [CY, 2],
+      [ANA, 3],
+      [BEN, 3],
+      [CY, 3],
     ]);
+    // a post with no addressed message before it says only that its author took part
+    const opener = item('post-opener', { kind: 'email', authorId: DEV, recipients: [], access: [DEV], threadId: 'thread-new', occurredAt: at(5) });
+    await store.storeUnit('src', unit('opener', { items: [opener] }));
+    expect((await graph.threadParticipants('thread-new', query())).map((e) => [e.personId, e.count])).toEqual([[DEV, 1]]);
     // for Ana, her own post says nothing about whom to answer: Cy's post before it does, and went (as far as anyone
     // knows) where the last addressed message of the conversation went
     expect(await graph.latestInThread('thread-spi', at(DAY_H), ANA)).toEqual({ itemId: cyPost.id, occurredAt: cyPost.occurredAt, people: [CY, ANA, BEN] });

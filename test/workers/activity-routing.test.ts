@@ -136,7 +136,8 @@ beforeAll(async () => {
   expect(main.workers.map((w) => w.taskQueue)).toEqual([QUEUE]);
   mainConnection = main.connection;
   running.push({ worker: main.workers[0]!.worker, run: main.workers[0]!.worker.run() });
-  await until('the main worker polling', async () => (await pollers(QUEUE, 'workflow')) > 0);
+  // its workflow and activity pollers come up apart: on a busy machine one can be seen well before the other
+  await until('the main worker polling for workflow and activity tasks', async () => (await pollers(QUEUE, 'workflow')) > 0 && (await pollers(QUEUE, 'activity')) > 0);
 }, 300_000);
 
 afterAll(async () => {

@@ -7,6 +7,7 @@
  */
 import type { Item } from '../../schemas/entities';
 import type { Sql } from './ports';
+import { itemAddressed } from './rows';
 
 export type InteractionKind = 'emailed' | 'messaged' | 'met';
 
@@ -78,9 +79,6 @@ export interface EdgeQuery {
   limit: number;
 }
 
-/** the item (by its alias) went to someone besides its author: its recipients are known */
-const addressed = (item: string) => `EXISTS (SELECT 1 FROM unnest(${item}.recipients) AS r(id) WHERE r.id IS DISTINCT FROM ${item}.author_id)`;
-
 const decayed = (at: string, half: string) =>
   `sum(power(2::float8, -extract(epoch FROM (${at}::timestamptz - occurred_at)) / (86400.0 * ${half})))`;
 
@@ -124,10 +122,10 @@ export class CoordinationGraph {
          FROM items u
          CROSS JOIN LATERAL (
            SELECT k.author_id, k.recipients FROM items k
-           WHERE k.thread_id = $1 AND k.occurred_at <= u.occurred_at AND k.id <> u.id AND ${addressed('k')}
+           WHERE k.thread_id = $1 AND k.occurred_at <= u.occurred_at AND k.id <> u.id AND ${itemAddressed('k')}
            ORDER BY k.occurred_at DESC, k.id LIMIT 1) k
          CROSS JOIN LATERAL unnest(array_prepend(k.author_id, k.recipients)) AS lent(person_id)
-         WHERE u.thread_id = $1 AND u.occurred_at < $2 AND NOT ${addressed('u')} AND lent.person_id IS NOT NULL
+         WHERE u.thread_id = $1 AND u.occurred_at < $2 AND NOT ${itemAddressed('u')} AND lent.person_id IS NOT NULL
        )
        SELECT person_id, ${decayed('$2', '$3')} AS weight, count(DISTINCT item_id) AS count,
               count(DISTINCT item_id) FILTER (WHERE occurred_at >= $2::timestamptz - make_interval(days => $4)) AS recent,
@@ -149,7 +147,7 @@ export class CoordinationGraph {
     const { rows } = await this.sql.query<{ id: string; occurred_at: Date; author_id: string | null; recipients: string[]; lent: string[] | null }>(
       `WITH visible AS (
          SELECT v.id, v.occurred_at, v.author_id, v.recipients,
-                ${addressed('v')} AS addressed
+                ${itemAddressed('v')} AS addressed
          FROM items v WHERE v.thread_id = $1 AND v.occurred_at < $2 AND v.access @> ARRAY[$3]::text[]),
        latest AS (
          SELECT * FROM visible

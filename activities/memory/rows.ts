@@ -58,6 +58,13 @@ export interface ItemRow {
 export const ITEM_COLUMNS =
   'id, source_id, external_id, kind, title, body, author_id, occurred_at, thread_id, locator, access, recipients, meta, content_hash, has_segments';
 
+/**
+ * SQL: the item row (by its alias) went to someone besides its author — its recipients are known. A post whose
+ * recipients nobody told us (a channel post, an archive that kept only the sender) names nobody.
+ */
+export const itemAddressed = (alias: string): string =>
+  `EXISTS (SELECT 1 FROM unnest(${alias}.recipients) AS r(id) WHERE r.id IS DISTINCT FROM ${alias}.author_id)`;
+
 export interface ChunkRow {
   item_id: string;
   position: number;

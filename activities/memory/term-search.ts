@@ -12,6 +12,7 @@ import { MAX_CHUNK_CHARS } from './chunking';
 import { commonWordCap } from './full-text-match';
 import { retrievalConditions, SqlParams } from './filters';
 import type { RetrievalFilter, Sql } from './ports';
+import { itemAddressed } from './rows';
 
 export interface WeightedTerm {
   /** a word as written or stemmed; Postgres normalizes it with the same configuration as the index */
@@ -220,7 +221,7 @@ export async function searchWeightedTermsEach(
        SELECT c.item_id, ${perWord.join(', ')} FROM chunks c WHERE c.tsv @@ (${words.join(' || ')})${opening}),
      per_item AS MATERIALIZED (SELECT item_id, ${itemScores.map((e, j) => `${e} AS w${j}`).join(', ')} FROM matched GROUP BY item_id),
      scored AS MATERIALIZED (
-       SELECT i.id, i.author_id, EXISTS (SELECT 1 FROM unnest(i.recipients) AS r(id) WHERE r.id IS DISTINCT FROM i.author_id) AS addressed,
+       SELECT i.id, i.author_id, ${itemAddressed('i')} AS addressed,
               ${asked.map((_, j) => `m.w${j} / power(greatest(${readLength}, 200)::float8, ${damping}) AS s${j}`).join(', ')}
        FROM per_item m
        CROSS JOIN LATERAL (SELECT ${LOOKUP_COLUMNS} FROM items i WHERE i.id = m.item_id LIMIT 1) i

@@ -36,15 +36,19 @@ export interface LoadedHistory {
 
 const validAddress = (a: string) => PersonId.safeParse(a).success;
 
-function itemOf(m: HistoryMessage): Item | undefined {
+/**
+ * A message as an email item of `sourceId`: its access list is who it went to, as the mail headers say. Undefined
+ * for a sender that is no valid person id.
+ */
+function mailItem(sourceId: string, m: TestQuery, recipientAddresses: readonly string[]): Item | undefined {
   if (!validAddress(m.sender)) return undefined;
-  const recipients = recipientsOf(m).filter(validAddress);
+  const recipients = recipientAddresses.filter(validAddress);
   const threadId = subjectThreadKey(m.subject);
-  const draft = {
-    id: itemIdFor(ROUTING_SOURCE_ID, m.id),
-    sourceId: ROUTING_SOURCE_ID,
+  return Item.parse({
+    id: itemIdFor(sourceId, m.id),
+    sourceId,
     externalId: m.id,
-    kind: 'email' as const,
+    kind: 'email',
     title: m.subject,
     body: m.body,
     authorId: m.sender,
@@ -56,8 +60,7 @@ function itemOf(m: HistoryMessage): Item | undefined {
     meta: { subject: m.subject },
     segments: [],
     contentHash: createHash('sha256').update(JSON.stringify([m.id, m.subject, m.body, recipients])).digest('hex'),
-  };
-  return Item.parse(draft);
+  });
 }
 
 /**
@@ -109,7 +112,7 @@ export async function loadHistory(history: readonly HistoryMessage[], options: L
     await store.upsertPeople(people);
     let items = 0;
     for (let i = 0; i < history.length; i += UNIT_SIZE) {
-      const unitItems = history.slice(i, i + UNIT_SIZE).flatMap((m) => itemOf(m) ?? []);
+      const unitItems = history.slice(i, i + UNIT_SIZE).flatMap((m) => mailItem(ROUTING_SOURCE_ID, m, recipientsOf(m)) ?? []);
       const path = `history/${String(i / UNIT_SIZE).padStart(5, '0')}`;
       await store.storeUnit(ROUTING_SOURCE_ID, { path, fileHash: createHash('sha256').update(unitItems.map((x) => x.contentHash).join()).digest('hex'), people: [], items: unitItems, meetings: [] });
       items += unitItems.length;
@@ -131,25 +134,8 @@ export async function loadHistory(history: readonly HistoryMessage[], options: L
  * a message's date, so a message never sees itself or anything after it.
  */
 export async function recordRouted(store: MemoryStore, q: TestQuery): Promise<void> {
-  if (!validAddress(q.sender)) return;
-  const threadId = subjectThreadKey(q.subject);
-  const item = Item.parse({
-    id: itemIdFor(STREAM_SOURCE_ID, q.id),
-    sourceId: STREAM_SOURCE_ID,
-    externalId: q.id,
-    kind: 'email',
-    title: q.subject,
-    body: q.body,
-    authorId: q.sender,
-    occurredAt: q.date,
-    ...(threadId ? { threadId } : {}),
-    locator: `mid:${q.id}`,
-    access: [q.sender],
-    recipients: [],
-    meta: { subject: q.subject },
-    segments: [],
-    contentHash: createHash('sha256').update(JSON.stringify([q.id, q.subject, q.body])).digest('hex'),
-  });
+  const item = mailItem(STREAM_SOURCE_ID, q, []);
+  if (!item) return;
   await store.storeUnit(STREAM_SOURCE_ID, { path: `stream/${q.id}`, fileHash: item.contentHash, people: [], items: [item], meetings: [] });
 }
 

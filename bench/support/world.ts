@@ -93,6 +93,8 @@ export async function openBenchStack(options: {
   taskQueue: string;
   worker: boolean;
   log: Logger;
+  /** where the workers' settings are read (workers/scaling.ts; default process.env) */
+  workerEnv?: NodeJS.ProcessEnv;
 }): Promise<BenchStack> {
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
@@ -128,6 +130,7 @@ export async function openBenchStack(options: {
         namespace: options.temporal.namespace,
         taskQueue: options.taskQueue,
         deps,
+        ...(options.workerEnv ? { env: options.workerEnv } : {}),
       });
       closers.push(() => connection.close());
       for (const { worker } of workers) {

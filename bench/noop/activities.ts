@@ -42,14 +42,14 @@ export function createNoopActivities(deps: NoopDeps) {
         await deps.client.workflow.signalWithStart('noopPerson', {
           workflowId: noopPersonWorkflowId(deps.runTag, personId),
           taskQueue: deps.taskQueue,
-          args: [{ personId, budgetPerDay: deps.budgetPerDay } satisfies NoopPersonInput],
+          args: [{ personId } satisfies NoopPersonInput],
           signal: noopNoticeSignal,
           signalArgs: [`${briefId}:${personId}`],
         });
       }
       return recipients.length;
     },
-    async noopLoadSettings(): Promise<{ budgetPerDay: number }> {
+    async noopLoadSettings(_personId: string): Promise<{ budgetPerDay: number }> {
       return { budgetPerDay: deps.budgetPerDay };
     },
     async noopDeliverNotice(noticeId: string): Promise<{ deliveryKey: string }> {

@@ -13,7 +13,6 @@ export interface NoopNotifyInput {
 
 export interface NoopPersonInput {
   personId: string;
-  budgetPerDay: number;
 }
 
 export const noopNotifyWorkflowId = (runTag: string, briefId: string): string => `noop-notify:${runTag}:${briefId}`;

@@ -37,7 +37,7 @@ export async function noopPerson(input: NoopPersonInput): Promise<void> {
   let placed = 0;
   setHandler(noopNoticeSignal, (id) => void inbox.push(id));
   setHandler(noopPlacedQuery, () => placed);
-  const { budgetPerDay } = await noopLoadSettings();
+  const { budgetPerDay } = await noopLoadSettings(input.personId);
   const used = { date: '', count: 0 };
   for (;;) {
     await condition(() => inbox.length > 0);

@@ -10,7 +10,7 @@ import type { PersonId } from '../schemas/entities';
 import { OUTSIDE_OPT_IN } from '../schemas/entities';
 import type { ActivityDeps } from './deps';
 import { composeBrief } from './intelligence/brief';
-import { collectAuthors, gatherMeetingContext } from './intelligence/meeting-context';
+import { collectAuthors, contextReads, gatherMeetingContext } from './intelligence/meeting-context';
 import { startNotify } from './notify-requests';
 
 export interface PrepareBriefInput {
@@ -33,7 +33,7 @@ export function createBriefActivities(deps: ActivityDeps) {
     if (!meeting) {
       throw ApplicationFailure.nonRetryable(`meeting ${meetingId} is not in the store`, 'MeetingNotFound');
     }
-    const context = await gatherMeetingContext(deps.store, deps.decisions, meeting, deps.now());
+    const context = await gatherMeetingContext(contextReads(deps.store, deps.decisions), meeting, deps.now());
     const people = await deps.store.peopleByIds(context.recipients.concat(collectAuthors(context)));
     const names = new Map(people.filter((p) => p.optedIn).map((p) => [p.id, p.name]));
     const nameOf = (id: PersonId | null | undefined): string => (id ? (names.get(id) ?? OUTSIDE_OPT_IN) : OUTSIDE_OPT_IN);

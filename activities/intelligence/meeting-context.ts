@@ -8,6 +8,36 @@ import type { Hit, RetrievalFilter } from '../memory/ports';
 import type { ItemRef, MemoryStore } from '../memory/store';
 import type { Evidence, MeetingContext } from './brief';
 
+/**
+ * The reads a meeting's context is gathered from: the stores' own (contextReads), or one read shared by every
+ * attendee's brief and split per attendee (shared-context-reads.ts). Each is filtered by `visibleTo` as the store's is.
+ */
+export interface MeetingContextReads {
+  previousInSeries: MemoryStore['previousInSeries'];
+  listMeetings: MemoryStore['listMeetings'];
+  findItemRefs: MemoryStore['findItemRefs'];
+  getItems: MemoryStore['getItems'];
+  listDecisions: DecisionStore['listDecisions'];
+  listActions: DecisionStore['listActions'];
+  listQuestions: DecisionStore['listQuestions'];
+  /** how the meeting's related messages are searched */
+  searchRelated: RelatedSearch;
+}
+
+/** The stores' own reads, each made as asked. */
+export function contextReads(store: MemoryStore, decisions: DecisionStore): MeetingContextReads {
+  return {
+    previousInSeries: (meeting) => store.previousInSeries(meeting),
+    listMeetings: (opts) => store.listMeetings(opts),
+    findItemRefs: (filter, limit) => store.findItemRefs(filter, limit),
+    getItems: (ids) => store.getItems(ids),
+    listDecisions: (opts) => decisions.listDecisions(opts),
+    listActions: (opts) => decisions.listActions(opts),
+    listQuestions: (opts) => decisions.listQuestions(opts),
+    searchRelated: (query, filter, limit) => store.searchHybrid(query, filter, limit),
+  };
+}
+
 export interface ContextLimits {
   /** how far back threads, questions, decisions and missed messages are looked for */
   lookbackDays: number;
@@ -32,27 +62,25 @@ export const defaultContextLimits: ContextLimits = {
 const DAY_MS = 86_400_000;
 
 export async function gatherMeetingContext(
-  store: MemoryStore,
-  decisions: DecisionStore,
+  reads: MeetingContextReads,
   meeting: Meeting,
   now: Date,
   limits: ContextLimits = defaultContextLimits,
   /** whose eyes the context is gathered for; default every attendee (a per-recipient brief names one) */
   viewers?: readonly string[],
-  /** how the meeting's related messages are searched; default the store's hybrid search (see relatedSearchFor) */
-  searchRelated: RelatedSearch = (query, filter, limit) => store.searchHybrid(query, filter, limit),
 ): Promise<MeetingContext> {
+
   const recipients = [...meeting.attendeeIds].sort();
   const visibleTo = viewers ? [...viewers] : recipients;
   const empty: MeetingContext = { meeting, recipients, seriesDecisions: [], openDecisions: [], overdueActions: [], unanswered: [], missed: [], related: [] };
-  const previous = await store.previousInSeries(meeting);
+  const previous = await reads.previousInSeries(meeting);
   if (visibleTo.length === 0) return { ...empty, previous };
 
   const horizon = new Date(Math.min(now.getTime(), meeting.startsAt.getTime()));
   const lookbackStart = new Date(horizon.getTime() - limits.lookbackDays * DAY_MS);
   // Newest first; everything below reads this one permission-filtered window. Only who wrote what in which thread is
   // read of it (the items cited are read whole below): a window of a thousand items is no longer parsed per brief.
-  const recent = await store.findItemRefs({ visibleTo, since: lookbackStart, until: horizon }, 2000);
+  const recent = await reads.findItemRefs({ visibleTo, since: lookbackStart, until: horizon }, 2000);
   const threads = groupByThread(recent);
   const threadOf = new Map(recent.map((i) => [i.id, i.threadId]));
 
@@ -60,7 +88,7 @@ export async function gatherMeetingContext(
   // committed to and let slip, and what they were asked and never answered.
   const seriesMeetingIds = new Set(
     meeting.seriesId
-      ? (await store.listMeetings({ from: lookbackStart, to: meeting.startsAt }))
+      ? (await reads.listMeetings({ from: lookbackStart, to: meeting.startsAt }))
           .filter((m) => m.seriesId === meeting.seriesId && m.id !== meeting.id)
           .map((m) => m.id)
       : [],
@@ -71,7 +99,7 @@ export async function gatherMeetingContext(
   const concernsUs = (ids: (string | null)[]) => ids.some((id) => id !== null && recipients.includes(id));
   const fromSeries = (sources: { itemId: string }[]) => sources.some((s) => seriesItemIds.has(s.itemId));
 
-  const decided = await decisions.listDecisions({ visibleTo, since: lookbackStart, limit: 200 });
+  const decided = await reads.listDecisions({ visibleTo, since: lookbackStart, limit: 200 });
   const open = decided
     .filter((d) => d.open && (fromSeries(d.sources) || concernsUs([d.deciderId, d.ownerId])))
     .sort((a, b) => a.decidedAt.getTime() - b.decidedAt.getTime())
@@ -81,16 +109,16 @@ export async function gatherMeetingContext(
         .filter((d) => d.followUps.length > 0 && d.sources.some((s) => threadOf.get(s.itemId) === previous.id))
         .slice(0, limits.maxSeriesDecisions)
     : [];
-  const overdue = (await decisions.listActions({ visibleTo, open: true, overdueAt: horizon, limit: 200 }))
+  const overdue = (await reads.listActions({ visibleTo, open: true, overdueAt: horizon, limit: 200 }))
     .filter((a) => a.ownerId !== null && recipients.includes(a.ownerId))
     .slice(0, limits.maxOverdueActions);
-  const questions = (await decisions.listQuestions({ visibleTo, unanswered: true, askedOf: recipients, since: lookbackStart, limit: 50 }))
+  const questions = (await reads.listQuestions({ visibleTo, unanswered: true, askedOf: recipients, since: lookbackStart, limit: 50 }))
     .sort((a, b) => b.askedAt.getTime() - a.askedAt.getTime())
     .slice(0, limits.maxUnanswered);
 
   const logItems = new Map(
     (
-      await store.getItems([
+      await reads.getItems([
         ...new Set(
           [...open, ...followedUp, ...overdue, ...questions].flatMap((x) => x.sources.map((s) => s.itemId)).concat(
             followedUp.flatMap((d) => d.followUps.map((f) => f.itemId)),
@@ -131,8 +159,8 @@ export async function gatherMeetingContext(
 
   // What is relevant to the meeting's subject: messages nobody answered first, then related threads.
   const topic = [meeting.title, meeting.description].join('\n');
-  const hits = await searchRelated(topic, { visibleTo, kinds: ['message', 'email', 'doc'], since: lookbackStart, until: horizon }, 40);
-  const hitItems = new Map((await store.getItems([...new Set(hits.map((h) => h.itemId))])).map((i) => [i.id, i]));
+  const hits = await reads.searchRelated(topic, { visibleTo, kinds: ['message', 'email', 'doc'], since: lookbackStart, until: horizon }, 40);
+  const hitItems = new Map((await reads.getItems([...new Set(hits.map((h) => h.itemId))])).map((i) => [i.id, i]));
   const missed: Evidence[] = [];
   const related: Evidence[] = [];
   const threadsSeen = new Set([...used].map((key) => key.split('#')[0]));

@@ -84,6 +84,8 @@ export interface MemoryStoreDeps {
 
 /** An item as findItemRefs gives it: its id, its conversation and its author. */
 export type ItemRef = Pick<Item, 'id' | 'threadId' | 'authorId'>;
+/** An item ref with who may see the item: a read shared by several viewers is split per viewer with it. */
+export type ItemAccessRef = ItemRef & Pick<Item, 'access'>;
 
 /** One page of a re-embed: how many chunks got new-model vectors, and where the next page starts. */
 export interface ReembedPage {
@@ -434,6 +436,13 @@ export class MemoryStore {
     if (limit <= 0) return [];
     const rows = await this.#window<{ id: string; thread_id: string | null; author_id: string | null }>('id, thread_id, author_id', filter, limit);
     return rows.map((r) => ({ id: r.id, threadId: r.thread_id ?? undefined, authorId: r.author_id }));
+  }
+
+  /** findItemRefs with each item's access list (the rows a shared read is split from, per viewer). */
+  async findItemAccessRefs(filter: RetrievalFilter, limit: number): Promise<ItemAccessRef[]> {
+    if (limit <= 0) return [];
+    const rows = await this.#window<{ id: string; thread_id: string | null; author_id: string | null; access: string[] }>('id, thread_id, author_id, access', filter, limit);
+    return rows.map((r) => ({ id: r.id, threadId: r.thread_id ?? undefined, authorId: r.author_id, access: r.access }));
   }
 
   /** `columns` of the newest items matching the filter */

@@ -21,7 +21,8 @@ import { attentionSettingsOf, type PersonSettingsStore } from '../../memory/pers
 import type { MemoryStore } from '../../memory/store';
 import { composeBrief } from '../brief';
 import { PeopleIndex } from '../extraction/people';
-import { collectAuthors, gatherMeetingContext, relatedSearchFor, type RelatedSearch } from '../meeting-context';
+import { collectAuthors, gatherMeetingContext, type MeetingContextReads } from '../meeting-context';
+import { sharedContextReads } from '../shared-context-reads';
 import { resolveStakeholders, routingReadsOver } from './stakeholders';
 import { deriveMessageTraits } from './traits';
 
@@ -260,7 +261,7 @@ async function briefSubject(world: PlanWorld, briefId: string, now: Date): Promi
   if (!meeting) throw new UnknownSubjectError(`the meeting of brief "${briefId}" is not in the store`);
   const attendees = [...new Set([...(meeting.organizerId ? [meeting.organizerId] : []), ...meeting.attendeeIds])];
   const hoursToStart = (meeting.startsAt.getTime() - now.getTime()) / 3_600_000;
-  let related: RelatedSearch | undefined;
+  let shared: MeetingContextReads | undefined;
   return {
     routing: {
       kind: 'brief',
@@ -280,8 +281,8 @@ async function briefSubject(world: PlanWorld, briefId: string, now: Date): Promi
     deadline: meeting.startsAt,
     meeting,
     fixed: attendees.map((personId) => ({ personId, reason: personId === meeting.organizerId ? `organizes “${meeting.title}”` : `attends “${meeting.title}”`, role: 'consult' as const })),
-    // every attendee's brief searches the same topic: one shared read serves them all
-    body: async (recipientId, everyone) => perRecipientBrief(world, brief.id, meeting, recipientId, now, (related ??= relatedSearchFor(world.store, everyone))),
+    // every attendee's brief reads the same meeting's window and searches the same topic: one shared read serves them all
+    body: async (recipientId, everyone) => perRecipientBrief(world, brief.id, meeting, recipientId, now, (shared ??= sharedContextReads(world.store, world.decisions, everyone))),
   };
 }
 
@@ -292,9 +293,9 @@ async function perRecipientBrief(
   meeting: Meeting,
   recipientId: string,
   now: Date,
-  searchRelated: RelatedSearch,
+  reads: MeetingContextReads,
 ): Promise<{ markdown: string; sourceItemIds: string[] }> {
-  const context = await gatherMeetingContext(world.store, world.decisions, meeting, now, undefined, [recipientId], searchRelated);
+  const context = await gatherMeetingContext(reads, meeting, now, undefined, [recipientId]);
   const names = new Map((await world.store.peopleByIds(collectAuthors(context))).filter((p) => p.optedIn).map((p) => [p.id, p.name]));
   const brief = composeBrief({ ...context, recipients: [recipientId] }, (id) => (id ? (names.get(id) ?? OUTSIDE_OPT_IN) : OUTSIDE_OPT_IN), {
     briefId: `${briefId}-${createHash('sha256').update(recipientId).digest('hex').slice(0, 8)}`,

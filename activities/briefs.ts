@@ -11,6 +11,9 @@ import { OUTSIDE_OPT_IN } from '../schemas/entities';
 import type { ActivityDeps } from './deps';
 import { composeBrief } from './intelligence/brief';
 import { collectAuthors, contextReads, gatherMeetingContext } from './intelligence/meeting-context';
+import { composePersonalBrief, meetingAttendees, optedInNames } from './intelligence/personal-brief';
+import { sharedContextReads } from './intelligence/shared-context-reads';
+import type { PersonalBrief } from './memory/store';
 import { startNotify } from './notify-requests';
 
 export interface PrepareBriefInput {
@@ -33,9 +36,16 @@ export function createBriefActivities(deps: ActivityDeps) {
     if (!meeting) {
       throw ApplicationFailure.nonRetryable(`meeting ${meetingId} is not in the store`, 'MeetingNotFound');
     }
-    const context = await gatherMeetingContext(contextReads(deps.store, deps.decisions), meeting, deps.now());
-    const people = await deps.store.peopleByIds(context.recipients.concat(collectAuthors(context)));
-    const names = new Map(people.filter((p) => p.optedIn).map((p) => [p.id, p.name]));
+    const now = deps.now();
+    const namesOf = optedInNames((ids) => deps.store.peopleByIds(ids));
+    // each opted-in attendee gets a brief of their own (what they alone may see), sent by the brief's telling: made
+    // here with the shared one, from one read for all of them
+    const attendees = meetingAttendees(meeting);
+    const ownBriefFor = [...(await namesOf(attendees)).keys()];
+    const views = [...(meeting.attendeeIds.length > 0 ? [meeting.attendeeIds] : []), ...ownBriefFor.map((p) => [p])];
+    const reads = views.length > 0 ? sharedContextReads(deps.store, deps.decisions, views) : contextReads(deps.store, deps.decisions);
+    const context = await gatherMeetingContext(reads, meeting, now);
+    const names = await namesOf(context.recipients.concat(collectAuthors(context)));
     const nameOf = (id: PersonId | null | undefined): string => (id ? (names.get(id) ?? OUTSIDE_OPT_IN) : OUTSIDE_OPT_IN);
 
     const briefId = `brief_${createHash('sha256')
@@ -46,8 +56,10 @@ export function createBriefActivities(deps: ActivityDeps) {
       briefId,
       workflowId: workflowExecution.workflowId,
       runId: workflowExecution.runId,
-      createdAt: deps.now(),
+      createdAt: now,
     });
+    const personal: PersonalBrief[] = [];
+    for (const recipientId of ownBriefFor) personal.push(await composePersonalBrief(reads, namesOf, briefId, meeting, recipientId, now));
     await deps.store.saveBrief(
       brief,
       brief.citations.map((c) => ({
@@ -59,6 +71,7 @@ export function createBriefActivities(deps: ActivityDeps) {
         runId: workflowExecution.runId,
         activity: 'prepareBrief',
       })),
+      personal,
     );
     deps.log.info({ meetingId, briefId, citations: brief.citations.length }, 'brief prepared');
     return { briefId, citationCount: brief.citations.length, recipientCount: brief.recipients.length };

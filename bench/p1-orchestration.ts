@@ -35,6 +35,8 @@ export interface P1Options {
   meetings: number;
   /** starts in flight at once (a calendar reconcile starts many meetings together) */
   concurrency: number;
+  /** the measured meetings are run in this many rounds, the sides taking turns */
+  rounds: number;
   backend: DbBackend;
   temporal: BenchTemporal;
   embedder: Embedder;
@@ -115,13 +117,23 @@ export async function runP1(o: P1Options): Promise<BenchOutcome> {
 
     const measured = meetings.slice(0, o.meetings);
     const notices = measured.reduce((n, m) => n + m.attendeeIds.length, 0);
-    say(`P1: no-op workflows × ${o.meetings} meetings (${notices} notices)`);
+    // the sides take turns, a round at a time (and which goes first alternates), so a machine that gets busier or
+    // quieter during the run weighs on both alike
+    const rounds = Math.max(1, Math.min(o.rounds, o.meetings));
+    const noop = { ms: 0 };
+    const ours = { ms: 0 };
     const noopSentBefore = noopSent.count;
-    const noop = await timed(() => runNoop(measured, 'run'));
-    const noopSends = noopSent.count - noopSentBefore;
-    say(`P1: ensureMeetingHasContext × ${o.meetings} meetings (${notices} notices)`);
     const oursSentBefore = await sentCount(stack.db);
-    const ours = await timed(() => runOurs(measured, 'run'));
+    for (let r = 0; r < rounds; r++) {
+      const batch = measured.slice(Math.floor((r * measured.length) / rounds), Math.floor(((r + 1) * measured.length) / rounds));
+      const sides = [
+        async () => void (noop.ms += (await timed(() => runNoop(batch, `run${r}`))).ms),
+        async () => void (ours.ms += (await timed(() => runOurs(batch, `run${r}`))).ms),
+      ];
+      say(`P1: round ${r + 1} of ${rounds}: ${batch.length} meetings each, ${r % 2 === 0 ? 'no-op first' : 'ours first'} (${notices} notices in all)`);
+      for (const side of r % 2 === 0 ? sides : sides.reverse()) await side();
+    }
+    const noopSends = noopSent.count - noopSentBefore;
     const oursSends = (await sentCount(stack.db)) - oursSentBefore;
     const { rows } = await stack.db.query<{ n: number }>('SELECT count(*)::int AS n FROM briefs');
     const briefs = Number(rows[0]?.n ?? 0);
@@ -145,13 +157,14 @@ export async function runP1(o: P1Options): Promise<BenchOutcome> {
       key: 'p1',
       title: 'P1 orchestration',
       command: '',
-      text: `${text}\n(${o.backend}, embedder ${o.embedder.model}, ${o.concurrency} starts in flight, worker: ${JSON.stringify(tuning)})`,
+      text: `${text}\n(${o.backend}, embedder ${o.embedder.model}, ${o.concurrency} starts in flight, ${rounds} rounds taking turns, worker: ${JSON.stringify(tuning)})`,
       verdict,
       figures: {
         meetings: o.meetings,
         backend: o.backend,
         embedder: o.embedder.model,
         concurrency: o.concurrency,
+        rounds,
         worker: tuning,
         notices,
         ours: { wall_s: ours.ms / 1000, meetings_per_s: oursRate, activity_calls: oursCalls },

@@ -8,7 +8,7 @@
  *   startup  `myc` startup vs the Temporal CLI against a running service
  *
  * Options: --only p1,p3  --json  --quick  --p1-meetings 1000  --p2-sizes 10000,100000
- *          --p3-sizes 10000,100000  --p3-backends pglite,postgres,qdrant  --embedder hashing|local|openai
+ *          --p1-rounds 4  --p3-sizes 10000,100000  --p3-backends pglite,postgres,qdrant  --embedder hashing|local|openai
  *          --results bench/RESULTS.md (append this run's figures there)
  * `--json` prints one object on stdout: a key per benchmark, each holding its figures and `ratio`.
  */
@@ -40,6 +40,7 @@ const program = new Command('bench')
   .option('--quick', 'small sizes for a quick run: P1 100 meetings, P2 1,000 items, P3 2,000 chunks')
   .option('--p1-meetings <n>', 'meetings in P1', positiveInt)
   .option('--p1-concurrency <n>', 'workflow starts in flight in P1', positiveInt, 100)
+  .option('--p1-rounds <n>', 'rounds P1 runs its meetings in, the sides taking turns', positiveInt, 4)
   .option('--p2-sizes <list>', 'item counts in P2', sizes)
   .option('--p2-embedded-max <n>', 'largest P2 size also run with the encoder (the encoder is the slow part)', positiveInt)
   .option('--p2-whole-max <n>', 'largest P2 size whose whole sync (with extraction) runs; above it, ingest only', positiveInt)
@@ -61,6 +62,7 @@ interface Opts {
   quick?: boolean;
   p1Meetings?: number;
   p1Concurrency: number;
+  p1Rounds: number;
   p2Sizes?: number[];
   p2EmbeddedMax?: number;
   p2WholeMax?: number;
@@ -98,6 +100,7 @@ try {
     const outcome = await runP1({
       meetings: opts.p1Meetings ?? (opts.quick ? 100 : 1_000),
       concurrency: opts.p1Concurrency,
+      rounds: opts.p1Rounds,
       backend,
       temporal: await needTemporal(),
       embedder: await selectEmbedder(opts.embedder),

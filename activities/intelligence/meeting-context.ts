@@ -184,21 +184,29 @@ export async function gatherMeetingContext(
 export type RelatedSearch = (query: string, filter: RetrievalFilter, limit: number) => Promise<Hit[]>;
 
 /**
- * The related-messages search for the briefs of several viewers of one meeting (a brief per attendee): the first
- * search reads once for all of them (MemoryStore.searchHybridEach) and each viewer's search is answered from it —
- * the same hits each one's own search finds. A search for anyone else, or for another query, searches alone.
+ * The related-messages search for several views of one meeting (each attendee's own brief, and the shared brief for
+ * all of them together): the first search reads once for all of them (MemoryStore.searchHybridEach) and each view's
+ * search is answered from it — the same hits its own search finds. A view is one person, or several who must all
+ * may see a hit. A search for any other view, or for another query, searches alone.
  */
-export function relatedSearchFor(store: MemoryStore, viewers: readonly PersonId[]): RelatedSearch {
-  const views = [...new Set(viewers)];
+export function relatedSearchFor(store: MemoryStore, views: readonly (readonly PersonId[])[]): RelatedSearch {
+  const known = new Map<string, PersonId[]>();
+  for (const view of views) known.set(viewKey(view), [...view]);
+  const keys = [...known.keys()];
   let shared: { key: string; hits: Promise<Hit[][]> } | undefined;
   return async (query, filter, limit) => {
     const { visibleTo, visibleToMatch, ...rest } = filter;
-    const view = visibleTo.length === 1 && visibleToMatch !== 'any' ? views.indexOf(visibleTo[0]!) : -1;
+    const view = visibleToMatch === 'any' ? -1 : keys.indexOf(viewKey(visibleTo));
     if (view < 0) return store.searchHybrid(query, filter, limit);
     const key = JSON.stringify([query, rest, limit]);
-    if (shared?.key !== key) shared = { key, hits: store.searchHybridEach(query, rest, views.map((v) => [v]), limit) };
+    if (shared?.key !== key) shared = { key, hits: store.searchHybridEach(query, rest, [...known.values()], limit) };
     return (await shared.hits)[view]!;
   };
+}
+
+/** who a view is, whatever the order or case its people are named in */
+export function viewKey(people: readonly PersonId[]): string {
+  return [...new Set(people.map((p) => p.trim().toLowerCase()))].sort().join('\n');
 }
 
 function threadKey(item: Pick<Item, 'id' | 'threadId'>): string {

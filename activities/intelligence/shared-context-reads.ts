@@ -1,48 +1,49 @@
 /**
- * The reads behind every attendee's own brief of one meeting (the telling of a brief plans one per attendee), made
- * once for all of them instead of once each:
- * - the window of recent items is read for anyone of the attendees (as many rows as their own reads return
- *   together, at most), with each item's access list, and each attendee is answered with the items they may see, in the store's order, cut at their limit — the rows their own
- *   read returns. Where the shared read was cut at its limit before an attendee's rows were all in it, that attendee
- *   is read alone;
- * - the related-messages search is one search split per attendee (relatedSearchFor);
+ * The reads behind several views of one meeting — each attendee's own brief, and the shared brief for all of them
+ * together (a view is one person, or several who must all may see what it holds) — made once for all of them:
+ * - the window of recent items is read for anyone of the views' people (as many rows as the views' own reads return
+ *   together, at most), with each item's access list, and each view is answered with the items all its people may
+ *   see, in the store's order, cut at its limit: the rows its own read returns. Where the shared read was cut at its
+ *   limit before a view's rows were all in it, that view is read alone;
+ * - the related-messages search is one search split per view (relatedSearchFor);
  * - reads by id or by the meeting (items, the series) are made once and kept for the others;
- * - the decision log's lists (cheap, and cut after their rows are checked for sources) are read per attendee.
- * A viewer who is not one of the attendees, or several viewers at once, is read as the store reads them.
+ * - the decision log's lists (cheap, and cut after their rows are checked for sources) are read per view.
+ * Any other view is read as the store reads it.
  */
 import type { Item, Meeting, PersonId } from '../../schemas/entities';
 import type { DecisionStore } from '../memory/decisions';
 import { visibleToOf } from '../memory/filters';
 import type { RetrievalFilter } from '../memory/ports';
 import type { ItemAccessRef, ItemRef, MemoryStore } from '../memory/store';
-import { contextReads, relatedSearchFor, type MeetingContextReads } from './meeting-context';
+import { contextReads, relatedSearchFor, viewKey, type MeetingContextReads } from './meeting-context';
 
-export function sharedContextReads(store: MemoryStore, decisions: DecisionStore, viewers: readonly PersonId[]): MeetingContextReads {
+export function sharedContextReads(store: MemoryStore, decisions: DecisionStore, views: readonly (readonly PersonId[])[]): MeetingContextReads {
   const alone = contextReads(store, decisions);
-  const views = new Set(viewers.map((v) => v.trim().toLowerCase()));
-  /** the one viewer a filter is for, when it is one of ours */
-  const viewerOf = (filter: RetrievalFilter): string | undefined => {
+  const known = new Set(views.map(viewKey));
+  const everyone = [...new Set(views.flatMap((v) => visibleToOf({ visibleTo: [...v] })))];
+  /** the people of the view a filter is for, when it is one of ours */
+  const viewOf = (filter: RetrievalFilter): string[] | undefined => {
     if (filter.visibleToMatch === 'any') return undefined;
     const people = visibleToOf(filter);
-    return people.length === 1 && views.has(people[0]!) ? people[0] : undefined;
+    return known.has(viewKey(people)) ? people : undefined;
   };
 
   const windows = new Map<string, Promise<{ rows: ItemAccessRef[]; complete: boolean }>>();
   const findItemRefs: MeetingContextReads['findItemRefs'] = async (filter, limit) => {
-    const viewer = viewerOf(filter);
-    if (viewer === undefined || limit <= 0) return alone.findItemRefs(filter, limit);
+    const view = viewOf(filter);
+    if (view === undefined || limit <= 0) return alone.findItemRefs(filter, limit);
     const { visibleTo: _one, visibleToMatch: _match, ...rest } = filter;
     const key = JSON.stringify([rest, limit]);
     let shared = windows.get(key);
     if (!shared) {
       // as many rows as the viewers' own reads return together at most: rarely cut, and never more to parse than they
-      const sharedLimit = limit * views.size;
-      shared = store.findItemAccessRefs({ ...rest, visibleTo: [...views], visibleToMatch: 'any' }, sharedLimit).then((rows) => ({ rows, complete: rows.length < sharedLimit }));
+      const sharedLimit = limit * known.size;
+      shared = store.findItemAccessRefs({ ...rest, visibleTo: everyone, visibleToMatch: 'any' }, sharedLimit).then((rows) => ({ rows, complete: rows.length < sharedLimit }));
       windows.set(key, shared);
     }
     const { rows, complete } = await shared;
-    const mine = rows.filter((r) => r.access.includes(viewer));
-    // a cut shared read holds the newest of the viewer's rows; only if it holds enough of them is it their answer
+    const mine = rows.filter((r) => view.every((person) => r.access.includes(person)));
+    // a cut shared read holds the newest of the view's rows; only if it holds enough of them is it its answer
     if (!complete && mine.length < limit) return alone.findItemRefs(filter, limit);
     return mine.slice(0, limit).map(({ id, threadId, authorId }): ItemRef => ({ id, threadId, authorId }));
   };
@@ -71,6 +72,6 @@ export function sharedContextReads(store: MemoryStore, decisions: DecisionStore,
     listMeetings: (opts = {}) => once(JSON.stringify(['meetings', opts]), () => store.listMeetings(opts)),
     findItemRefs,
     getItems,
-    searchRelated: relatedSearchFor(store, [...views]),
+    searchRelated: relatedSearchFor(store, views),
   };
 }

@@ -87,6 +87,14 @@ export type ItemRef = Pick<Item, 'id' | 'threadId' | 'authorId'>;
 /** An item ref with who may see the item: a read shared by several viewers is split per viewer with it. */
 export type ItemAccessRef = ItemRef & Pick<Item, 'access'>;
 
+/** One attendee's own brief of a meeting (see migrations/011_personal_briefs.sql): only its recipient's to read. */
+export interface PersonalBrief {
+  recipientId: PersonId;
+  markdown: string;
+  /** the items it cites */
+  sourceItemIds: string[];
+}
+
 /** One page of a re-embed: how many chunks got new-model vectors, and where the next page starts. */
 export interface ReembedPage {
   embedded: number;
@@ -610,8 +618,15 @@ export class MemoryStore {
    * Saves a brief and the lineage of what it was built from, in one transaction. Idempotent
    * by brief id: a retried activity finds the brief saved and writes nothing (created: false).
    */
-  async saveBrief(brief: Brief, lineage: LineageEntry[]): Promise<{ created: boolean }> {
+  /**
+   * The brief with its lineage and, in the same transaction, each attendee's own brief (`personal`): a brief is
+   * there with all of them or not at all. Saving the same brief again changes nothing.
+   */
+  async saveBrief(brief: Brief, lineage: LineageEntry[], personal: PersonalBrief[] = []): Promise<{ created: boolean }> {
     const b = BriefSchema.parse(brief);
+    const own = personal.map((p) => ({ ...p, recipientId: p.recipientId.trim().toLowerCase() }));
+    const twice = own.find((p, i) => own.findIndex((q) => q.recipientId === p.recipientId) !== i);
+    if (twice) throw new Error(`brief ${b.id}: two personal briefs for ${twice.recipientId}`);
     return this.#db.transaction(async (tx) => {
       const { rows } = await tx.query(
         `INSERT INTO briefs (id, meeting_id, recipients, sections, citations, markdown, workflow_id, run_id, created_at)
@@ -641,8 +656,27 @@ export class MemoryStore {
           ],
         );
       }
+      if (own.length > 0) {
+        await tx.query(
+          `INSERT INTO personal_briefs (brief_id, recipient_id, markdown, source_item_ids)
+           SELECT $1, recipient_id, markdown, source_item_ids
+           FROM jsonb_to_recordset($2::jsonb) AS p(recipient_id text, markdown text, source_item_ids text[])`,
+          [b.id, JSON.stringify(own.map((p) => ({ recipient_id: p.recipientId, markdown: p.markdown, source_item_ids: p.sourceItemIds })))],
+        );
+      }
       return { created: true };
     });
+  }
+
+  /** The own briefs of these recipients of a brief (those it has; each is read only for its recipient). */
+  async personalBriefs(briefId: string, recipientIds: PersonId[]): Promise<Map<PersonId, PersonalBrief>> {
+    const ids = [...new Set(recipientIds.map((id) => id.trim().toLowerCase()))];
+    if (ids.length === 0) return new Map();
+    const { rows } = await this.#db.query<{ recipient_id: string; markdown: string; source_item_ids: string[] }>(
+      'SELECT recipient_id, markdown, source_item_ids FROM personal_briefs WHERE brief_id = $1 AND recipient_id = ANY($2::text[])',
+      [briefId, ids],
+    );
+    return new Map(rows.map((r) => [r.recipient_id, { recipientId: r.recipient_id, markdown: r.markdown, sourceItemIds: r.source_item_ids }]));
   }
 
   async getBrief(id: string): Promise<Brief | undefined> {

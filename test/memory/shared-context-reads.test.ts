@@ -44,7 +44,7 @@ describe.each(DB_FLAVORS)('shared context reads on %s', (flavor) => {
   it('answers each viewer their own window of items, read once for all while it holds enough of theirs', async () => {
     const filter = { since: at(0), until: at(500) };
     for (const limit of [500, 20]) {
-      const shared = sharedContextReads(world.store, decisions, VIEWERS);
+      const shared = sharedContextReads(world.store, decisions, VIEWERS.map((v) => [v]));
       const spy = vi.spyOn(world.store, 'findItemRefs');
       try {
         for (const viewer of VIEWERS) {
@@ -74,7 +74,7 @@ describe.each(DB_FLAVORS)('shared context reads on %s', (flavor) => {
       const ownFetched = idsFetched();
       items.mockClear();
 
-      const shared = sharedContextReads(world.store, decisions, VIEWERS);
+      const shared = sharedContextReads(world.store, decisions, VIEWERS.map((v) => [v]));
       for (const viewer of VIEWERS) {
         const fromShared = await gatherMeetingContext(shared, series, now, undefined, [viewer]);
         expect(fromShared, viewer).toEqual(own.get(viewer));
@@ -94,8 +94,28 @@ describe.each(DB_FLAVORS)('shared context reads on %s', (flavor) => {
     }
   });
 
+  it('answers the shared brief (all attendees at once) beside each one\'s own from the same reads', async () => {
+    const now = at(259);
+    const group = [ANA, BEN, CY];
+    const shared = sharedContextReads(world.store, decisions, [group, ...group.map((v) => [v])]);
+    const windows = vi.spyOn(world.store, 'findItemAccessRefs');
+    try {
+      const together = await gatherMeetingContext(shared, { ...series, attendeeIds: group }, now);
+      expect(together).toEqual(await gatherMeetingContext(contextReads(world.store, decisions), { ...series, attendeeIds: group }, now));
+      for (const e of [...together.missed, ...together.related]) for (const p of group) expect(e.item.access).toContain(p);
+      for (const viewer of group) {
+        expect(await gatherMeetingContext(shared, series, now, undefined, [viewer])).toEqual(
+          await gatherMeetingContext(contextReads(world.store, decisions), series, now, undefined, [viewer]),
+        );
+      }
+      expect(windows).toHaveBeenCalledTimes(1);
+    } finally {
+      windows.mockRestore();
+    }
+  });
+
   it('reads anyone who is not one of its attendees, or several viewers at once, as the store does', async () => {
-    const shared = sharedContextReads(world.store, decisions, [ANA, BEN]);
+    const shared = sharedContextReads(world.store, decisions, [[ANA], [BEN]]);
     const filter = { since: at(0), until: at(500) };
     for (const visibleTo of [[CY], [ANA, BEN], [DEV]]) {
       expect(await shared.findItemRefs({ ...filter, visibleTo }, 50)).toEqual(await world.store.findItemRefs({ ...filter, visibleTo }, 50));

@@ -3,7 +3,7 @@
  * exactly what their own search answers — nothing anyone in a view may not see, nothing missing when the shared pool
  * holds too few of a view's hits — on PGlite and PostgreSQL with the vector index each really gets.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { relatedSearchFor } from '../../activities/intelligence/meeting-context';
 import type { Hit } from '../../activities/memory/ports';
 import type { Item } from '../../schemas/entities';
@@ -63,8 +63,8 @@ describe.each(DB_FLAVORS)('shared search for several viewers on %s', (flavor) =>
     expect(all).toEqual([]);
   });
 
-  it('relatedSearchFor answers its viewers from one shared read, and anyone else alone', async () => {
-    const search = relatedSearchFor(world.store, [ANA, DEV, BEN]);
+  it('relatedSearchFor answers its views from one shared read, and any other view alone', async () => {
+    const search = relatedSearchFor(world.store, [[ANA], [DEV], [BEN]]);
     const filter = { kinds: ['message' as const], since: at(0), until: at(500) };
     for (const person of [ANA, DEV, BEN, CY]) {
       const got = await search('release checklist', { ...filter, visibleTo: [person] }, 40);
@@ -72,5 +72,24 @@ describe.each(DB_FLAVORS)('shared search for several viewers on %s', (flavor) =>
     }
     const both = await search('release checklist', { ...filter, visibleTo: [ANA, BEN] }, 40);
     expect(strip(both)).toEqual(strip(await world.store.searchHybrid('release checklist', { ...filter, visibleTo: [ANA, BEN] }, 40)));
+  });
+
+  it('a view of several people (the shared brief beside each attendee\'s own) is answered from the same read', async () => {
+    const search = relatedSearchFor(world.store, [[BEN, ANA], [ANA], [BEN]]);
+    const filter = { kinds: ['message' as const], since: at(0), until: at(500) };
+    const each = vi.spyOn(world.store, 'searchHybridEach');
+    const alone = vi.spyOn(world.store, 'searchHybrid');
+    try {
+      for (const visibleTo of [[ANA, BEN], [ANA], [BEN]]) {
+        const got = await search('release checklist', { ...filter, visibleTo }, 40);
+        alone.mockClear();
+        expect(strip(got), visibleTo.join('+')).toEqual(strip(await world.store.searchHybrid('release checklist', { ...filter, visibleTo }, 40)));
+        for (const h of got) for (const p of visibleTo) expect(accessOf.get(h.itemId)).toContain(p);
+      }
+      expect(each).toHaveBeenCalledTimes(1);
+    } finally {
+      each.mockRestore();
+      alone.mockRestore();
+    }
   });
 });

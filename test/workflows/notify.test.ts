@@ -151,4 +151,26 @@ describe('notifyStakeholders', () => {
       expect(planned.sourceItemIds.filter((id) => hidden.includes(id))).toEqual([]);
     }
   });
+
+  it("each attendee's own brief is made with the shared one and stored beside it; the telling sends it, and makes the same one when it is missing", async () => {
+    const [, next] = await meetings(stack, { limit: 2 });
+    const prepared = await brief(stack, { meetingId: next!.id });
+    const topicKey = `brief:${prepared.brief.id}`;
+    const told = await stack.client.workflow.getHandle<NotifyStakeholders>(`notify:${topicKey}`).result();
+    const attendees = [...new Set([...next!.attendeeIds, ...(next!.organizerId ? [next!.organizerId] : [])])];
+    const own = await stack.store.personalBriefs(prepared.brief.id, attendees);
+    expect([...own.keys()].sort()).toEqual(told.plan.recipients.map((r) => r.personId).sort());
+    for (const r of told.plan.recipients) {
+      const mine = own.get(r.personId)!;
+      expect(r.markdown, `${r.personId} is sent their own brief`).toContain(mine.markdown);
+      expect(r.sourceItemIds).toEqual(mine.sourceItemIds);
+    }
+    // a brief stored without them (made before they were) is planned with briefs made then, the same ones
+    await stack.db.query('DELETE FROM personal_briefs WHERE brief_id = $1', [prepared.brief.id]);
+    const again = await previewNotification(stack, { topicKey, about: { kind: 'brief', briefId: prepared.brief.id } });
+    for (const r of again.recipients) {
+      expect(r.markdown).toContain(own.get(r.personId)!.markdown);
+      expect(r.sourceItemIds).toEqual(own.get(r.personId)!.sourceItemIds);
+    }
+  });
 });

@@ -18,10 +18,10 @@ import type { CoordinationGraph, ProjectHistory } from '../../memory/coordinatio
 import type { DecisionRecord, DecisionStore } from '../../memory/decisions';
 import type { NotificationStore } from '../../memory/notifications';
 import { attentionSettingsOf, type PersonSettingsStore } from '../../memory/person-settings';
-import type { MemoryStore } from '../../memory/store';
-import { composeBrief } from '../brief';
+import type { MemoryStore, PersonalBrief } from '../../memory/store';
 import { PeopleIndex } from '../extraction/people';
-import { collectAuthors, gatherMeetingContext, type MeetingContextReads } from '../meeting-context';
+import type { MeetingContextReads } from '../meeting-context';
+import { composePersonalBrief, meetingAttendees, optedInNames } from '../personal-brief';
 import { sharedContextReads } from '../shared-context-reads';
 import { resolveStakeholders, routingReadsOver } from './stakeholders';
 import { deriveMessageTraits } from './traits';
@@ -259,9 +259,13 @@ async function briefSubject(world: PlanWorld, briefId: string, now: Date): Promi
   if (!brief) throw new UnknownSubjectError(`no brief "${briefId}"`);
   const meeting = await world.store.getMeeting(brief.meetingId);
   if (!meeting) throw new UnknownSubjectError(`the meeting of brief "${briefId}" is not in the store`);
-  const attendees = [...new Set([...(meeting.organizerId ? [meeting.organizerId] : []), ...meeting.attendeeIds])];
+  const attendees = meetingAttendees(meeting);
   const hoursToStart = (meeting.startsAt.getTime() - now.getTime()) / 3_600_000;
+  // each attendee's own brief was made with the shared one (prepareBrief); one missing (an older brief, an attendee
+  // added since) is made here, from one read shared by everyone told
+  let stored: Promise<Map<string, PersonalBrief>> | undefined;
   let shared: MeetingContextReads | undefined;
+  const namesOf = optedInNames((ids) => world.store.peopleByIds(ids));
   return {
     routing: {
       kind: 'brief',
@@ -281,29 +285,14 @@ async function briefSubject(world: PlanWorld, briefId: string, now: Date): Promi
     deadline: meeting.startsAt,
     meeting,
     fixed: attendees.map((personId) => ({ personId, reason: personId === meeting.organizerId ? `organizes “${meeting.title}”` : `attends “${meeting.title}”`, role: 'consult' as const })),
-    // every attendee's brief reads the same meeting's window and searches the same topic: one shared read serves them all
-    body: async (recipientId, everyone) => perRecipientBrief(world, brief.id, meeting, recipientId, now, (shared ??= sharedContextReads(world.store, world.decisions, everyone))),
+    body: async (recipientId, everyone) => {
+      const own = (await (stored ??= world.store.personalBriefs(brief.id, [...everyone]))).get(recipientId.trim().toLowerCase());
+      if (own) return { markdown: own.markdown, sourceItemIds: own.sourceItemIds };
+      shared ??= sharedContextReads(world.store, world.decisions, everyone.map((p) => [p]));
+      const made = await composePersonalBrief(shared, namesOf, brief.id, meeting, recipientId, now);
+      return { markdown: made.markdown, sourceItemIds: made.sourceItemIds };
+    },
   };
-}
-
-/** The brief as one attendee may see it: gathered on their behalf alone, so nothing only others may see is in it. */
-async function perRecipientBrief(
-  world: PlanWorld,
-  briefId: string,
-  meeting: Meeting,
-  recipientId: string,
-  now: Date,
-  reads: MeetingContextReads,
-): Promise<{ markdown: string; sourceItemIds: string[] }> {
-  const context = await gatherMeetingContext(reads, meeting, now, undefined, [recipientId]);
-  const names = new Map((await world.store.peopleByIds(collectAuthors(context))).filter((p) => p.optedIn).map((p) => [p.id, p.name]));
-  const brief = composeBrief({ ...context, recipients: [recipientId] }, (id) => (id ? (names.get(id) ?? OUTSIDE_OPT_IN) : OUTSIDE_OPT_IN), {
-    briefId: `${briefId}-${createHash('sha256').update(recipientId).digest('hex').slice(0, 8)}`,
-    workflowId: 'notify',
-    runId: 'per-recipient',
-    createdAt: now,
-  });
-  return { markdown: brief.markdown, sourceItemIds: [...new Set(brief.citations.map((c) => c.itemId))] };
 }
 
 async function meetingNotes(world: PlanWorld, meeting: Meeting, routing: RoutingSubject, nameOf: (id: string) => string): Promise<string[]> {

@@ -189,15 +189,16 @@ export class NotificationStore {
   }
 
   /**
-   * Records planned notifications with their lineage, one transaction per entry. Idempotent: an entry whose key
+   * Records planned notifications with their lineage, all in one transaction. Idempotent: an entry whose key
    * exists already records nothing (created: false), so a retried or replayed activity never plans twice.
    */
   async recordPlanned(entries: readonly PlannedNotification[]): Promise<{ id: string; idempotencyKey: string; created: boolean }[]> {
-    const results: { id: string; idempotencyKey: string; created: boolean }[] = [];
-    for (const raw of entries) {
-      const e = PlannedNotification.parse(raw);
-      const id = notificationKey(e);
-      const created = await this.#db.transaction(async (tx) => {
+    const planned = entries.map((raw) => PlannedNotification.parse(raw));
+    // one transaction for the plan: its notifications are recorded all together or not at all
+    return this.#db.transaction(async (tx) => {
+      const results: { id: string; idempotencyKey: string; created: boolean }[] = [];
+      for (const e of planned) {
+        const id = notificationKey(e);
         const target = { ...(e.chatChannel ? { chatChannel: e.chatChannel } : {}), ...(e.call ? { call: e.call } : {}) };
         const { rows } = await tx.query(
           `INSERT INTO notifications (id, topic_key, recipient_id, role, role_reasons, medium, medium_reason, channel, urgency, subject,
@@ -224,21 +225,22 @@ export class NotificationStore {
             e.deliverAt ?? null,
           ],
         );
-        if (rows.length === 0) return false;
-        const lineage: LineageEntry[] = [...new Set(e.sourceItemIds)].map((itemId) => ({
-          artifactType: 'notification',
-          artifactId: id,
-          itemId,
-          workflowId: e.workflowId,
-          runId: e.runId,
-          activity: 'recordPlanned',
-        }));
-        await insertLineage(tx, lineage);
-        return true;
-      });
-      results.push({ id, idempotencyKey: id, created });
-    }
-    return results;
+        const created = rows.length > 0;
+        if (created) {
+          const lineage: LineageEntry[] = [...new Set(e.sourceItemIds)].map((itemId) => ({
+            artifactType: 'notification',
+            artifactId: id,
+            itemId,
+            workflowId: e.workflowId,
+            runId: e.runId,
+            activity: 'recordPlanned',
+          }));
+          await insertLineage(tx, lineage);
+        }
+        results.push({ id, idempotencyKey: id, created });
+      }
+      return results;
+    });
   }
 
   async get(id: string): Promise<NotificationRecord | undefined> {

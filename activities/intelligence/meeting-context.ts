@@ -189,7 +189,12 @@ export type RelatedSearch = (query: string, filter: RetrievalFilter, limit: numb
  * search is answered from it — the same hits its own search finds. A view is one person, or several who must all
  * may see a hit. A search for any other view, or for another query, searches alone.
  */
-export function relatedSearchFor(store: MemoryStore, views: readonly (readonly PersonId[])[]): RelatedSearch {
+export function relatedSearchFor(
+  store: MemoryStore,
+  views: readonly (readonly PersonId[])[],
+  /** told the items the shared read found for all the views together, once it has them (to read them in one go) */
+  onShared?: (itemIds: string[]) => void,
+): RelatedSearch {
   const known = new Map<string, PersonId[]>();
   for (const view of views) known.set(viewKey(view), [...view]);
   const keys = [...known.keys()];
@@ -199,7 +204,11 @@ export function relatedSearchFor(store: MemoryStore, views: readonly (readonly P
     const view = visibleToMatch === 'any' ? -1 : keys.indexOf(viewKey(visibleTo));
     if (view < 0) return store.searchHybrid(query, filter, limit);
     const key = JSON.stringify([query, rest, limit]);
-    if (shared?.key !== key) shared = { key, hits: store.searchHybridEach(query, rest, [...known.values()], limit) };
+    if (shared?.key !== key) {
+      const hits = store.searchHybridEach(query, rest, [...known.values()], limit);
+      shared = { key, hits };
+      if (onShared) void hits.then((each) => onShared([...new Set(each.flat().map((h) => h.itemId))]), () => undefined);
+    }
     return (await shared.hits)[view]!;
   };
 }

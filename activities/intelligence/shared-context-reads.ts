@@ -5,7 +5,8 @@
  *   together, at most), with each item's access list, and each view is answered with the items all its people may
  *   see, in the store's order, cut at its limit: the rows its own read returns. Where the shared read was cut at its
  *   limit before a view's rows were all in it, that view is read alone;
- * - the related-messages search is one search split per view (relatedSearchFor);
+ * - the related-messages search is one search split per view (relatedSearchFor), and the items its hits are in are
+ *   read at once for all the views;
  * - reads by id or by the meeting (items, the series) are made once and kept for the others;
  * - the decision log's lists (cheap, and cut after their rows are checked for sources) are read per view.
  * Any other view is read as the store reads it.
@@ -14,13 +15,12 @@ import type { Item, Meeting, PersonId } from '../../schemas/entities';
 import type { DecisionStore } from '../memory/decisions';
 import { visibleToOf } from '../memory/filters';
 import type { RetrievalFilter } from '../memory/ports';
-import type { ItemAccessRef, ItemRef, MemoryStore } from '../memory/store';
+import type { ItemRef, ItemViewRef, MemoryStore } from '../memory/store';
 import { contextReads, relatedSearchFor, viewKey, type MeetingContextReads } from './meeting-context';
 
 export function sharedContextReads(store: MemoryStore, decisions: DecisionStore, views: readonly (readonly PersonId[])[]): MeetingContextReads {
   const alone = contextReads(store, decisions);
-  const known = new Set(views.map(viewKey));
-  const everyone = [...new Set(views.flatMap((v) => visibleToOf({ visibleTo: [...v] })))];
+  const known = new Set(views.filter((v) => v.length > 0).map(viewKey));
   /** the people of the view a filter is for, when it is one of ours */
   const viewOf = (filter: RetrievalFilter): string[] | undefined => {
     if (filter.visibleToMatch === 'any') return undefined;
@@ -28,7 +28,9 @@ export function sharedContextReads(store: MemoryStore, decisions: DecisionStore,
     return known.has(viewKey(people)) ? people : undefined;
   };
 
-  const windows = new Map<string, Promise<{ rows: ItemAccessRef[]; complete: boolean }>>();
+  const viewList = [...known.keys()];
+  const viewPeople = viewList.map((key) => key.split('\n'));
+  const windows = new Map<string, Promise<{ rows: ItemViewRef[]; complete: boolean }>>();
   const findItemRefs: MeetingContextReads['findItemRefs'] = async (filter, limit) => {
     const view = viewOf(filter);
     if (view === undefined || limit <= 0) return alone.findItemRefs(filter, limit);
@@ -36,13 +38,14 @@ export function sharedContextReads(store: MemoryStore, decisions: DecisionStore,
     const key = JSON.stringify([rest, limit]);
     let shared = windows.get(key);
     if (!shared) {
-      // as many rows as the viewers' own reads return together at most: rarely cut, and never more to parse than they
-      const sharedLimit = limit * known.size;
-      shared = store.findItemAccessRefs({ ...rest, visibleTo: everyone, visibleToMatch: 'any' }, sharedLimit).then((rows) => ({ rows, complete: rows.length < sharedLimit }));
+      // as many rows as the views' own reads return together at most: rarely cut, and never more to read than they
+      const sharedLimit = limit * viewList.length;
+      shared = store.findItemViewRefs(rest, viewPeople, sharedLimit).then((rows) => ({ rows, complete: rows.length < sharedLimit }));
       windows.set(key, shared);
     }
     const { rows, complete } = await shared;
-    const mine = rows.filter((r) => view.every((person) => r.access.includes(person)));
+    const index = viewList.indexOf(viewKey(view));
+    const mine = rows.filter((r) => r.seenBy[index] === true);
     // a cut shared read holds the newest of the view's rows; only if it holds enough of them is it its answer
     if (!complete && mine.length < limit) return alone.findItemRefs(filter, limit);
     return mine.slice(0, limit).map(({ id, threadId, authorId }): ItemRef => ({ id, threadId, authorId }));
@@ -72,6 +75,7 @@ export function sharedContextReads(store: MemoryStore, decisions: DecisionStore,
     listMeetings: (opts = {}) => once(JSON.stringify(['meetings', opts]), () => store.listMeetings(opts)),
     findItemRefs,
     getItems,
-    searchRelated: relatedSearchFor(store, views),
+    // every view's brief reads the items its hits are in: read those of all the views at once
+    searchRelated: relatedSearchFor(store, views, (ids) => void getItems(ids).catch(() => undefined)),
   };
 }

@@ -84,8 +84,8 @@ export interface MemoryStoreDeps {
 
 /** An item as findItemRefs gives it: its id, its conversation and its author. */
 export type ItemRef = Pick<Item, 'id' | 'threadId' | 'authorId'>;
-/** An item ref with who may see the item: a read shared by several viewers is split per viewer with it. */
-export type ItemAccessRef = ItemRef & Pick<Item, 'access'>;
+/** An item ref with which views (findItemViewRefs' `views`, in order) may see the item. */
+export type ItemViewRef = ItemRef & { seenBy: boolean[] };
 
 /** One attendee's own brief of a meeting (see migrations/011_personal_briefs.sql): only its recipient's to read. */
 export interface PersonalBrief {
@@ -446,11 +446,26 @@ export class MemoryStore {
     return rows.map((r) => ({ id: r.id, threadId: r.thread_id ?? undefined, authorId: r.author_id }));
   }
 
-  /** findItemRefs with each item's access list (the rows a shared read is split from, per viewer). */
-  async findItemAccessRefs(filter: RetrievalFilter, limit: number): Promise<ItemAccessRef[]> {
-    if (limit <= 0) return [];
-    const rows = await this.#window<{ id: string; thread_id: string | null; author_id: string | null; access: string[] }>('id, thread_id, author_id, access', filter, limit);
-    return rows.map((r) => ({ id: r.id, threadId: r.thread_id ?? undefined, authorId: r.author_id, access: r.access }));
+  /**
+   * The window a shared read splits per view: findItemRefs' rows for anyone of the views' people, each with which of
+   * `views` may see it (all of a view's people in its access list) — worked out by the database, so no access list
+   * is carried back and parsed.
+   */
+  async findItemViewRefs(filter: Omit<RetrievalFilter, 'visibleTo' | 'visibleToMatch'>, views: readonly (readonly PersonId[])[], limit: number): Promise<ItemViewRef[]> {
+    if (limit <= 0 || views.length === 0) return [];
+    const people = views.map((v) => visibleToOf({ visibleTo: [...v] }));
+    const params = new SqlParams();
+    const seenBy = `ARRAY[${people.map((v) => `access @> ${params.add(v)}::text[]`).join(', ')}]`;
+    const where = retrievalConditions(
+      { ...filter, visibleTo: [...new Set(people.flat())], visibleToMatch: 'any' },
+      { access: 'access', kind: 'kind', itemId: 'id', threadId: 'thread_id', occurredAt: 'occurred_at' },
+      params,
+    );
+    const { rows } = await this.#db.query<{ id: string; thread_id: string | null; author_id: string | null; seen_by: boolean[] }>(
+      `SELECT id, thread_id, author_id, ${seenBy} AS seen_by FROM items WHERE ${where} ORDER BY occurred_at DESC, id LIMIT ${params.add(limit)}`,
+      params.values,
+    );
+    return rows.map((r) => ({ id: r.id, threadId: r.thread_id ?? undefined, authorId: r.author_id, seenBy: r.seen_by }));
   }
 
   /** `columns` of the newest items matching the filter */

@@ -65,7 +65,7 @@ describe.each(DB_FLAVORS)('shared context reads on %s', (flavor) => {
 
   it('builds every attendee the context their own reads build, reading the window and each item once', async () => {
     const now = at(259);
-    const windows = vi.spyOn(world.store, 'findItemAccessRefs');
+    const windows = vi.spyOn(world.store, 'findItemViewRefs');
     const items = vi.spyOn(world.store, 'getItems');
     const idsFetched = () => items.mock.calls.flatMap(([ids]) => ids);
     try {
@@ -98,7 +98,7 @@ describe.each(DB_FLAVORS)('shared context reads on %s', (flavor) => {
     const now = at(259);
     const group = [ANA, BEN, CY];
     const shared = sharedContextReads(world.store, decisions, [group, ...group.map((v) => [v])]);
-    const windows = vi.spyOn(world.store, 'findItemAccessRefs');
+    const windows = vi.spyOn(world.store, 'findItemViewRefs');
     try {
       const together = await gatherMeetingContext(shared, { ...series, attendeeIds: group }, now);
       expect(together).toEqual(await gatherMeetingContext(contextReads(world.store, decisions), { ...series, attendeeIds: group }, now));

@@ -54,23 +54,18 @@ export async function upsertPeopleIn(sql: Sql, people: readonly Person[]): Promi
   );
 }
 
-/** People by id (all of them when ids is undefined), ordered by id. */
+/** People by id (all of them when ids is undefined), ordered by id; each with their identities, in one read. */
 export async function selectPeople(sql: Sql, ids?: readonly string[]): Promise<Person[]> {
-  const where = ids === undefined ? '' : 'WHERE id = ANY($1::text[])';
+  const where = ids === undefined ? '' : 'WHERE p.id = ANY($1::text[])';
   const params = ids === undefined ? [] : [[...ids]];
-  const { rows } = await sql.query<PersonRow>(
-    `SELECT id, name, title, team, manager_id, timezone, working_hours, opted_in FROM people ${where} ORDER BY id`,
+  const { rows } = await sql.query<PersonRow & { identities: Omit<IdentityRow, 'person_id'>[] }>(
+    `SELECT p.id, p.name, p.title, p.team, p.manager_id, p.timezone, p.working_hours, p.opted_in,
+            COALESCE((SELECT jsonb_agg(jsonb_build_object('provider', i.provider, 'external_id', i.external_id) ORDER BY i.provider, i.external_id)
+                      FROM identities i WHERE i.person_id = p.id), '[]'::jsonb) AS identities
+     FROM people p ${where} ORDER BY p.id`,
     params,
   );
-  if (rows.length === 0) return [];
-  const identities = await sql.query<IdentityRow>(
-    `SELECT person_id, provider, external_id FROM identities WHERE person_id = ANY($1::text[])
-     ORDER BY provider, external_id`,
-    [rows.map((r) => r.id)],
-  );
-  const byPerson = new Map<string, IdentityRow[]>();
-  for (const i of identities.rows) byPerson.set(i.person_id, [...(byPerson.get(i.person_id) ?? []), i]);
-  return rows.map((r) => personFromRow(r, byPerson.get(r.id) ?? []));
+  return rows.map(({ identities, ...r }) => personFromRow(r, identities.map((i) => ({ ...i, person_id: r.id }))));
 }
 
 // ---- people seen in ingested data, and what was held back from them (identity only, never content)

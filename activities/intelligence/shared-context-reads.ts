@@ -8,7 +8,7 @@
  * - the related-messages search is one search split per view (relatedSearchFor), and the items its hits are in are
  *   read at once for all the views;
  * - reads by id or by the meeting (items, the series) are made once and kept for the others;
- * - the decision log's lists (cheap, and cut after their rows are checked for sources) are read per view.
+ * - the decision log's lists the same way (DecisionStore's list…Each).
  * Any other view is read as the store reads it.
  */
 import type { Item, Meeting, PersonId } from '../../schemas/entities';
@@ -62,6 +62,22 @@ export function sharedContextReads(store: MemoryStore, decisions: DecisionStore,
     return (await Promise.all(wanted.map((id) => items.get(id)!))).filter((i): i is Item => i !== undefined);
   };
 
+  /** A decision-log list for one of the views, cut from one read for all of them (read alone where that cannot answer). */
+  function logList<O extends { visibleTo: PersonId[] }, R>(
+    ownRead: (opts: O) => Promise<R[]>,
+    eachRead: (opts: Omit<O, 'visibleTo'>, views: string[][]) => Promise<(R[] | undefined)[]>,
+  ): (opts: O) => Promise<R[]> {
+    const reads = new Map<string, Promise<(R[] | undefined)[]>>();
+    return async (opts) => {
+      const view = viewOf({ visibleTo: opts.visibleTo });
+      if (view === undefined) return ownRead(opts);
+      const { visibleTo: _one, ...rest } = opts;
+      const key = JSON.stringify(rest);
+      if (!reads.has(key)) reads.set(key, eachRead(rest, viewPeople));
+      return (await reads.get(key)!)[viewList.indexOf(viewKey(view))] ?? ownRead(opts);
+    };
+  }
+
   const byMeeting = new Map<string, Promise<unknown>>();
   const once = <T>(key: string, read: () => Promise<T>): Promise<T> => {
     if (!byMeeting.has(key)) byMeeting.set(key, read());
@@ -75,6 +91,9 @@ export function sharedContextReads(store: MemoryStore, decisions: DecisionStore,
     listMeetings: (opts = {}) => once(JSON.stringify(['meetings', opts]), () => store.listMeetings(opts)),
     findItemRefs,
     getItems,
+    listDecisions: logList((opts) => decisions.listDecisions(opts), (opts, each) => decisions.listDecisionsEach(opts, each)),
+    listActions: logList((opts) => decisions.listActions(opts), (opts, each) => decisions.listActionsEach(opts, each)),
+    listQuestions: logList((opts) => decisions.listQuestions(opts), (opts, each) => decisions.listQuestionsEach(opts, each)),
     // every view's brief reads the items its hits are in: read those of all the views at once
     searchRelated: relatedSearchFor(store, views, (ids) => void getItems(ids).catch(() => undefined)),
   };

@@ -467,7 +467,47 @@ export class DecisionStore {
 
   /** Decisions every one of `visibleTo` may see, newest first. */
   async listDecisions(opts: ListDecisionsOptions): Promise<DecisionRecord[]> {
-    const visibleTo = visibleToOf({ visibleTo: opts.visibleTo });
+    const { where, params } = this.#decisionFilter(opts);
+    return this.#decisions(where, params, visibleToOf({ visibleTo: opts.visibleTo }), opts.limit ?? DEFAULT_LIMIT);
+  }
+
+  async listActions(opts: ListActionsOptions): Promise<ActionRecord[]> {
+    const { where, params } = await this.#actionFilter(opts);
+    return this.#actions(where, params, visibleToOf({ visibleTo: opts.visibleTo }), opts.limit ?? DEFAULT_LIMIT);
+  }
+
+  async listQuestions(opts: ListQuestionsOptions): Promise<QuestionRecord[]> {
+    const { where, params } = this.#questionFilter(opts);
+    return this.#questions(where, params, visibleToOf({ visibleTo: opts.visibleTo }), opts.limit ?? DEFAULT_LIMIT);
+  }
+
+  /**
+   * listDecisions for several views at once (each attendee's own brief beside the meeting's shared one; a view is one
+   * person, or several who must all may see a decision): one read for anyone of the views' people, cut per view to
+   * the rows all its people may see — the rows its own read returns, then checked for sources as its own are. A view
+   * whose rows the shared read may not hold all of (it was cut at its limit first) is answered undefined: read it alone.
+   */
+  async listDecisionsEach(opts: Omit<ListDecisionsOptions, 'visibleTo'>, views: readonly (readonly PersonId[])[]): Promise<(DecisionRecord[] | undefined)[]> {
+    const { where, params } = this.#decisionFilter(opts);
+    const cut = await this.#readEach<DecisionRow>('decisions d', 'd', DECISION_COLUMNS, DECISION_ORDER, where, params, views, opts.limit ?? DEFAULT_LIMIT);
+    return this.#recordsEach(cut, (rows) => this.#decisionRecords(rows));
+  }
+
+  /** listActions for several views at once, as listDecisionsEach. */
+  async listActionsEach(opts: Omit<ListActionsOptions, 'visibleTo'>, views: readonly (readonly PersonId[])[]): Promise<(ActionRecord[] | undefined)[]> {
+    const { where, params } = await this.#actionFilter(opts);
+    const cut = await this.#readEach<ActionRow>('actions a', 'a', ACTION_COLUMNS, ACTION_ORDER, where, params, views, opts.limit ?? DEFAULT_LIMIT);
+    return this.#recordsEach(cut, (rows) => this.#actionRecords(rows));
+  }
+
+  /** listQuestions for several views at once, as listDecisionsEach. */
+  async listQuestionsEach(opts: Omit<ListQuestionsOptions, 'visibleTo'>, views: readonly (readonly PersonId[])[]): Promise<(QuestionRecord[] | undefined)[]> {
+    const { where, params } = this.#questionFilter(opts);
+    const cut = await this.#readEach<QuestionRow>('questions q', 'q', QUESTION_COLUMNS, QUESTION_ORDER, where, params, views, opts.limit ?? DEFAULT_LIMIT);
+    return this.#recordsEach(cut, (rows) => this.#questionRecords(rows));
+  }
+
+  #decisionFilter(opts: Omit<ListDecisionsOptions, 'visibleTo'>): { where: string; params: unknown[] } {
     const where: string[] = [];
     const params: unknown[] = [];
     const add = (v: unknown): string => `$${params.push(v)}`;
@@ -479,11 +519,10 @@ export class DecisionStore {
     if (opts.ownerId) where.push(`d.owner_id = ${add(opts.ownerId.trim().toLowerCase())}`);
     if (opts.status?.length) where.push(`d.status = ANY(${add(opts.status)}::text[])`);
     if (opts.since) where.push(`d.decided_at >= ${add(opts.since)}`);
-    return this.#decisions(where.join(' AND ') || 'true', params, visibleTo, opts.limit ?? DEFAULT_LIMIT);
+    return { where: where.join(' AND ') || 'true', params };
   }
 
-  async listActions(opts: ListActionsOptions): Promise<ActionRecord[]> {
-    const visibleTo = visibleToOf({ visibleTo: opts.visibleTo });
+  async #actionFilter(opts: Omit<ListActionsOptions, 'visibleTo'>): Promise<{ where: string; params: unknown[] }> {
     const where: string[] = [];
     const params: unknown[] = [];
     const add = (v: unknown): string => `$${params.push(v)}`;
@@ -491,27 +530,69 @@ export class DecisionStore {
     if (opts.overdueAt) where.push(`a.due_at IS NOT NULL AND a.due_at < ${add(opts.overdueAt)}`);
     if (opts.ownerId) where.push(`a.owner_id = ${add(opts.ownerId.trim().toLowerCase())}`);
     if (opts.decisionId) where.push(`a.decision_id = ${add(await canonicalId(this.#db, 'decision', opts.decisionId))}`);
-    return this.#actions(where.join(' AND ') || 'true', params, visibleTo, opts.limit ?? DEFAULT_LIMIT);
+    return { where: where.join(' AND ') || 'true', params };
   }
 
-  async listQuestions(opts: ListQuestionsOptions): Promise<QuestionRecord[]> {
-    const visibleTo = visibleToOf({ visibleTo: opts.visibleTo });
+  #questionFilter(opts: Omit<ListQuestionsOptions, 'visibleTo'>): { where: string; params: unknown[] } {
     const where: string[] = [];
     const params: unknown[] = [];
     const add = (v: unknown): string => `$${params.push(v)}`;
     if (opts.unanswered) where.push('NOT q.answered');
     if (opts.askedOf?.length) where.push(`q.asked_of_ids && ${add(normalizeIds(opts.askedOf))}::text[]`);
     if (opts.since) where.push(`q.asked_at >= ${add(opts.since)}`);
-    return this.#questions(where.join(' AND ') || 'true', params, visibleTo, opts.limit ?? DEFAULT_LIMIT);
+    return { where: where.join(' AND ') || 'true', params };
+  }
+
+  /**
+   * The rows each view's own read returns (where `where` holds and all the view's people are in `access`, in `order`,
+   * at most `limit`), from one read of the rows anyone of them may see; undefined for a view the read was cut before.
+   */
+  async #readEach<Row extends { id: string }>(
+    from: string,
+    alias: string,
+    columns: string,
+    order: string,
+    where: string,
+    params: unknown[],
+    views: readonly (readonly PersonId[])[],
+    limit: number,
+  ): Promise<(Row[] | undefined)[]> {
+    const people = views.map((v) => visibleToOf({ visibleTo: [...v] }));
+    if (people.length === 0) return [];
+    const values = [...params];
+    const add = (v: unknown): string => `$${values.push(v)}`;
+    const seenBy = `ARRAY[${people.map((v) => `${alias}.access @> ${add(v)}::text[]`).join(', ')}]`;
+    const anyone = add([...new Set(people.flat())]);
+    const sharedLimit = Math.max(0, Math.floor(limit)) * people.length;
+    const { rows } = await this.#db.query<Row & { seen_by: boolean[] }>(
+      `SELECT ${columns}, ${seenBy} AS seen_by FROM ${from} WHERE ${where} AND ${alias}.access && ${anyone}::text[] ORDER BY ${order} LIMIT ${sharedLimit}`,
+      values,
+    );
+    const complete = rows.length < sharedLimit;
+    return people.map((_, k) => {
+      const mine = rows.filter((r) => r.seen_by[k] === true);
+      return !complete && mine.length < limit ? undefined : mine.slice(0, Math.max(0, Math.floor(limit)));
+    });
+  }
+
+  /** Each view's rows as records, the records of all of them made at once (a row without sources is left out, as always). */
+  async #recordsEach<Row extends { id: string }, R extends { id: string }>(cut: (Row[] | undefined)[], records: (rows: Row[]) => Promise<R[]>): Promise<(R[] | undefined)[]> {
+    const rows = new Map(cut.flatMap((view) => view ?? []).map((r) => [r.id, r]));
+    const byId = new Map((await records([...rows.values()])).map((r) => [r.id, r]));
+    return cut.map((view) => view?.flatMap((r) => byId.get(r.id) ?? []));
   }
 
   async #decisions(where: string, params: unknown[], visibleTo: string[] | undefined, limit: number): Promise<DecisionRecord[]> {
     const access = visibleTo ? ` AND d.access @> $${params.length + 1}::text[]` : '';
     const values = visibleTo ? [...params, normalizeIds(visibleTo)] : params;
     const { rows } = await this.#db.query<DecisionRow>(
-      `SELECT ${DECISION_COLUMNS} FROM decisions d WHERE ${where}${access} ORDER BY d.decided_at DESC, d.id LIMIT ${Math.max(0, Math.floor(limit))}`,
+      `SELECT ${DECISION_COLUMNS} FROM decisions d WHERE ${where}${access} ORDER BY ${DECISION_ORDER} LIMIT ${Math.max(0, Math.floor(limit))}`,
       values,
     );
+    return this.#decisionRecords(rows);
+  }
+
+  async #decisionRecords(rows: DecisionRow[]): Promise<DecisionRecord[]> {
     const ids = rows.map((r) => r.id);
     const [sources, evidence] = await Promise.all([this.#sources('decision', ids), this.#evidence('decision', ids)]);
     return rows.flatMap((row) => {
@@ -527,9 +608,13 @@ export class DecisionStore {
     const access = visibleTo ? ` AND a.access @> $${params.length + 1}::text[]` : '';
     const values = visibleTo ? [...params, normalizeIds(visibleTo)] : params;
     const { rows } = await this.#db.query<ActionRow>(
-      `SELECT ${ACTION_COLUMNS} FROM actions a WHERE ${where}${access} ORDER BY a.due_at ASC NULLS LAST, a.created_at DESC, a.id LIMIT ${Math.max(0, Math.floor(limit))}`,
+      `SELECT ${ACTION_COLUMNS} FROM actions a WHERE ${where}${access} ORDER BY ${ACTION_ORDER} LIMIT ${Math.max(0, Math.floor(limit))}`,
       values,
     );
+    return this.#actionRecords(rows);
+  }
+
+  async #actionRecords(rows: ActionRow[]): Promise<ActionRecord[]> {
     const ids = rows.map((r) => r.id);
     const [sources, evidence] = await Promise.all([this.#sources('action', ids), this.#evidence('action', ids)]);
     return rows.flatMap((row) => {
@@ -545,9 +630,13 @@ export class DecisionStore {
     const access = visibleTo ? ` AND q.access @> $${params.length + 1}::text[]` : '';
     const values = visibleTo ? [...params, normalizeIds(visibleTo)] : params;
     const { rows } = await this.#db.query<QuestionRow>(
-      `SELECT ${QUESTION_COLUMNS} FROM questions q WHERE ${where}${access} ORDER BY q.asked_at DESC, q.id LIMIT ${Math.max(0, Math.floor(limit))}`,
+      `SELECT ${QUESTION_COLUMNS} FROM questions q WHERE ${where}${access} ORDER BY ${QUESTION_ORDER} LIMIT ${Math.max(0, Math.floor(limit))}`,
       values,
     );
+    return this.#questionRecords(rows);
+  }
+
+  async #questionRecords(rows: QuestionRow[]): Promise<QuestionRecord[]> {
     const sources = await this.#sources('question', rows.map((r) => r.id));
     return rows.flatMap((row) => {
       const spans = sources.get(row.id) ?? [];
@@ -740,6 +829,10 @@ const DECISION_COLUMNS = `d.id, d.statement, d.rationale, d.decider_id, d.owner_
   d.topic, d.topic_terms, d.terms, d.confidence, d.decided_at, d.supersedes_id, d.superseded_by_id, d.supersede_reason, d.access`;
 const ACTION_COLUMNS = `a.id, a.what, a.owner_id, a.due_at, a.due_text, a.status, a.decision_id, a.created_at, a.access`;
 const QUESTION_COLUMNS = `q.id, q.question, q.asked_by_id, q.asked_of_ids, q.asked_at, q.answered, q.answer_item_id, q.answer_position, q.answer_quote, q.access`;
+// total orders (the id last), so a view's rows are the same whether read alone or cut from a shared read
+const DECISION_ORDER = 'd.decided_at DESC, d.id';
+const ACTION_ORDER = 'a.due_at ASC NULLS LAST, a.created_at DESC, a.id';
+const QUESTION_ORDER = 'q.asked_at DESC, q.id';
 
 const EVIDENCE_EXISTS = (kind: 'decision' | 'action', column: string): string =>
   `EXISTS (SELECT 1 FROM completion_evidence e WHERE e.subject_kind = '${kind}' AND e.subject_id = ${column})`;

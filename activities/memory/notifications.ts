@@ -266,6 +266,24 @@ export class NotificationStore {
     return rows.map(notificationFromRow);
   }
 
+  /**
+   * How a person has answered each medium: of their latest `limit` sent notifications, how many went by each medium
+   * and how many of those they answered (among their latest `limit` answers). Counted by the database: the
+   * notifications themselves are not read.
+   */
+  async mediumHistory(personId: string, limit: number): Promise<Map<Medium, { sent: number; answered: number }>> {
+    const { rows } = await this.#db.query<{ medium: Medium; sent: number | string; answered: number | string }>(
+      `SELECT n.medium, count(*) AS sent, count(r.notification_id) AS answered
+       FROM (SELECT id, medium FROM notifications WHERE recipient_id = $1 AND status = 'sent' ORDER BY created_at DESC, id LIMIT $2) n
+       LEFT JOIN (SELECT DISTINCT notification_id
+                  FROM (SELECT notification_id FROM notification_responses WHERE person_id = $1 ORDER BY responded_at DESC, id DESC LIMIT $2) latest) r
+         ON r.notification_id = n.id
+       GROUP BY n.medium`,
+      [personId.trim().toLowerCase(), limit],
+    );
+    return new Map(rows.map((r) => [r.medium, { sent: Number(r.sent), answered: Number(r.answered) }]));
+  }
+
   // ---- the delivery ledger
 
   /**

@@ -96,6 +96,44 @@ describe.each(DB_FLAVORS)('notification store on %s', (flavor) => {
     expect(twice.providerRef).toBe('slack:D1/1.2');
   });
 
+  it('counts how a person answered each medium, over their latest sends and answers, as reading them all would', async () => {
+    const BEN = 'ben@notify.test';
+    const mediums = ['chat_dm', 'email', 'digest'] as const;
+    const recorded = await notifications.recordPlanned(
+      [ANA, BEN].flatMap((recipientId) => Array.from({ length: 9 }, (_, i) => planned({ recipientId, medium: mediums[i % 3]!, subject: `update ${i}` }))),
+    );
+    const at = new Date('2025-01-06T09:00:00Z');
+    for (const [i, n] of recorded.entries()) {
+      if (i % 9 >= 7) continue; // the last two of each person stay planned
+      const person = i < 9 ? ANA : BEN;
+      await notifications.beginDelivery({ idempotencyKey: n.id, kind: 'notification', personId: person, medium: mediums[i % 3]!, channelName: 'outbox', notificationIds: [n.id], at });
+      await notifications.confirmDelivery(n.id, { ref: `outbox:${n.id}` }, at);
+      if (i % 2 === 0) await settings.recordResponse({ notificationId: n.id, personId: person, medium: mediums[i % 3]!, at: new Date(at.getTime() + i * 60_000) });
+    }
+    // an answer to a notification never sent counts for nothing
+    await settings.recordResponse({ notificationId: recorded[8]!.id, personId: ANA, medium: 'digest', at });
+
+    const fromEveryRow = async (person: string, limit: number) => {
+      const [sent, answers] = await Promise.all([notifications.listFor(person, { status: 'sent', limit }), settings.responsesOf(person, limit)]);
+      const answered = new Set(answers.map((r) => r.notificationId));
+      const out = new Map<string, { sent: number; answered: number }>();
+      for (const n of sent) {
+        const h = out.get(n.medium) ?? { sent: 0, answered: 0 };
+        out.set(n.medium, { sent: h.sent + 1, answered: h.answered + (answered.has(n.id) ? 1 : 0) });
+      }
+      return out;
+    };
+    for (const person of [ANA, BEN]) {
+      for (const limit of [200, 4, 1]) {
+        const counted = await notifications.mediumHistory(person, limit);
+        expect(counted, `${person} at ${limit}`).toEqual(await fromEveryRow(person, limit));
+      }
+    }
+    const ana = await notifications.mediumHistory(ANA, 200);
+    expect([...ana.values()].reduce((n, h) => n + h.sent, 0)).toBe(7);
+    expect([...ana.values()].reduce((n, h) => n + h.answered, 0)).toBe(4);
+  });
+
   it('settings: validated patches, a field-named error, merged with the directory', async () => {
     expect(await settings.get(ANA)).toMatchObject({ quietHours: null, attentionBudget: null });
     const set = await settings.set(ANA, { quietHours: { start: '22:00', end: '07:00' }, attentionBudget: 3, preferredMediums: ['chat_dm'] });

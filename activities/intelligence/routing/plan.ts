@@ -327,14 +327,8 @@ async function meetingNotes(world: PlanWorld, meeting: Meeting, routing: Routing
 
 async function recipientContext(world: PlanWorld, person: Person): Promise<RecipientContext> {
   const settings = attentionSettingsOf(person, await world.personSettings.get(person.id));
-  const [responses, sent] = await Promise.all([world.personSettings.responsesOf(person.id, 200), world.notifications.listFor(person.id, { status: 'sent', limit: 200 })]);
-  const history: Partial<Record<PlannedMessage['medium'], MediumHistory>> = {};
-  for (const n of sent) {
-    const h = (history[n.medium] ??= { sent: 0, answered: 0 });
-    h.sent += 1;
-  }
-  const answered = new Set(responses.map((r) => r.notificationId));
-  for (const n of sent) if (answered.has(n.id)) history[n.medium]!.answered += 1;
+  // how they answered each medium lately: their last 200 sends and last 200 answers
+  const history: Partial<Record<PlannedMessage['medium'], MediumHistory>> = Object.fromEntries(await world.notifications.mediumHistory(person.id, 200));
   return {
     personId: person.id,
     name: person.name,
